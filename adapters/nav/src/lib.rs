@@ -1,1 +1,4 @@
-//! Work in progress.
+//! NAV Online Számla 3.0 for navsync: the query client (`client`) and the parser of decoded
+//! invoice documents (`invoice`).
+
+pub mod invoice;
