@@ -411,10 +411,16 @@ mod tests {
 
     #[test]
     fn wire_enums_round_trip_and_name_the_choices() {
-        assert_eq!("STORNO".parse::<InvoiceOperation>().unwrap(), InvoiceOperation::Storno);
+        assert_eq!(
+            "STORNO".parse::<InvoiceOperation>().unwrap(),
+            InvoiceOperation::Storno
+        );
         assert_eq!(PaymentMethod::Transfer.to_string(), "TRANSFER");
         let err = "WIRE".parse::<PaymentMethod>().unwrap_err();
-        assert!(err.to_string().contains("TRANSFER CASH CARD VOUCHER OTHER"), "{err}");
+        assert!(
+            err.to_string().contains("TRANSFER CASH CARD VOUCHER OTHER"),
+            "{err}"
+        );
         assert_eq!(
             serde_json::to_string(&Direction::Inbound).unwrap(),
             "\"INBOUND\""

@@ -74,7 +74,10 @@ mod tests {
         assert!(Lookback::try_from(0).is_err());
         assert!(Lookback::try_from(31).is_err());
         assert!("-3".parse::<Lookback>().is_err());
-        assert_eq!(" 7 ".parse::<Lookback>().unwrap().duration(), TimeDelta::days(7));
+        assert_eq!(
+            " 7 ".parse::<Lookback>().unwrap().duration(),
+            TimeDelta::days(7)
+        );
     }
 
     #[test]

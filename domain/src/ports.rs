@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::credentials::NavCredentials;
-use crate::invoice::{Direction, DocumentRef, Invoice, InvoiceDigest, InvoiceId, InvoiceKey, InvoiceRecord};
+use crate::invoice::{
+    Direction, DocumentRef, Invoice, InvoiceDigest, InvoiceId, InvoiceKey, InvoiceRecord,
+};
 use crate::query::{InvoicePage, InvoiceQuery};
 use crate::sync::{RunRecord, SyncState, Window};
 use crate::tax_number::TaxpayerId;
@@ -24,7 +26,10 @@ pub enum NavError {
     /// NAV or the way to it failed in a way that may pass (`OPERATION_FAILED`, maintenance, 5xx,
     /// a gateway page, timeout, reset). `code` is NAV's errorCode when it sent one.
     #[error("NAV unavailable{}: {message}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
-    Unavailable { code: Option<String>, message: String },
+    Unavailable {
+        code: Option<String>,
+        message: String,
+    },
     /// The digest listed the invoice but `queryInvoiceData` does not return it (yet).
     #[error("NAV returned no document for invoice {0}")]
     NotFound(String),
@@ -162,7 +167,11 @@ pub trait InvoiceQueries: Send + Sync {
 #[async_trait]
 pub trait SyncStateStore: Send + Sync {
     /// The state, or the default (no watermark, no run) when none is stored.
-    async fn load(&self, taxpayer: TaxpayerId, direction: Direction) -> Result<SyncState, RepoError>;
+    async fn load(
+        &self,
+        taxpayer: TaxpayerId,
+        direction: Direction,
+    ) -> Result<SyncState, RepoError>;
 
     /// Moves the watermark from `expected` to `to`, atomically.
     ///

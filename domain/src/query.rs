@@ -94,7 +94,9 @@ impl InvoiceQuery {
             && self.max_gross_huf.is_none_or(|m| s.totals.gross_huf <= m)
             && self.currency.as_deref().is_none_or(|c| s.currency == c)
             && self.category.is_none_or(|c| s.category == c)
-            && self.payment_method.is_none_or(|p| s.payment_method == Some(p))
+            && self
+                .payment_method
+                .is_none_or(|p| s.payment_method == Some(p))
             && self.operation.is_none_or(|o| s.operation == o)
     }
 }

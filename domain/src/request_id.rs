@@ -26,7 +26,8 @@ impl FromStr for RequestId {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let valid = (1..=Self::MAX_LEN).contains(&s.len())
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'_');
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'_');
         if valid {
             Ok(Self(s.to_owned()))
         } else {

@@ -58,7 +58,10 @@ impl InvoiceChain {
         }
         modifications.sort_by_key(|r| {
             (
-                r.invoice.modification.as_ref().map(|m| m.modification_index),
+                r.invoice
+                    .modification
+                    .as_ref()
+                    .map(|m| m.modification_index),
                 r.key.id.batch_index,
             )
         });
@@ -91,7 +94,12 @@ impl InvoiceChain {
         let have: Vec<u32> = self
             .modifications
             .iter()
-            .filter_map(|r| r.invoice.modification.as_ref().map(|m| m.modification_index))
+            .filter_map(|r| {
+                r.invoice
+                    .modification
+                    .as_ref()
+                    .map(|m| m.modification_index)
+            })
             .collect();
         let max = have.iter().copied().max().unwrap_or(0);
         (1..=max).filter(|i| !have.contains(i)).collect()

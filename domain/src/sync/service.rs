@@ -236,8 +236,16 @@ where
             progress.listed += digests.digests.len() as u64;
             report.listed += digests.digests.len() as u64;
 
-            self.sync_page(credentials, direction, digests.digests, policy, report, &mut progress, invalid)
-                .await?;
+            self.sync_page(
+                credentials,
+                direction,
+                digests.digests,
+                policy,
+                report,
+                &mut progress,
+                invalid,
+            )
+            .await?;
             if progress.interrupted || page >= digests.available_page {
                 return Ok(progress);
             }
@@ -364,3 +372,7 @@ impl Batch {
         self.records.len() >= self.size
     }
 }
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;

@@ -53,7 +53,11 @@ pub struct DirectionReport {
 }
 
 impl DirectionReport {
-    pub fn new(taxpayer: TaxpayerId, direction: Direction, watermark: Option<DateTime<Utc>>) -> Self {
+    pub fn new(
+        taxpayer: TaxpayerId,
+        direction: Direction,
+        watermark: Option<DateTime<Utc>>,
+    ) -> Self {
         Self {
             taxpayer,
             direction,
@@ -133,17 +137,29 @@ mod tests {
     #[test]
     fn advances_only_when_every_listed_invoice_is_stored() {
         let w = window();
-        assert_eq!(advanced_watermark(Some(w.from), &w, &progress(150)), Some(w.to));
-        assert_eq!(advanced_watermark(Some(w.from), &w, &progress(149)), Some(w.from));
+        assert_eq!(
+            advanced_watermark(Some(w.from), &w, &progress(150)),
+            Some(w.to)
+        );
+        assert_eq!(
+            advanced_watermark(Some(w.from), &w, &progress(149)),
+            Some(w.from)
+        );
         assert_eq!(advanced_watermark(None, &w, &progress(150)), Some(w.to));
     }
 
     #[test]
     fn an_unread_page_or_an_interruption_holds_it() {
         let w = window();
-        let unread = WindowProgress { pages_seen: 1, ..progress(150) };
+        let unread = WindowProgress {
+            pages_seen: 1,
+            ..progress(150)
+        };
         assert_eq!(advanced_watermark(Some(w.from), &w, &unread), Some(w.from));
-        let cut = WindowProgress { interrupted: true, ..progress(150) };
+        let cut = WindowProgress {
+            interrupted: true,
+            ..progress(150)
+        };
         assert_eq!(advanced_watermark(Some(w.from), &w, &cut), Some(w.from));
     }
 
@@ -151,15 +167,25 @@ mod tests {
     fn never_jumps_a_gap_or_moves_back() {
         let w = window();
         let before = w.from - chrono::TimeDelta::hours(1);
-        assert_eq!(advanced_watermark(Some(before), &w, &progress(150)), Some(before));
+        assert_eq!(
+            advanced_watermark(Some(before), &w, &progress(150)),
+            Some(before)
+        );
         let later = w.to + chrono::TimeDelta::hours(1);
-        assert_eq!(advanced_watermark(Some(later), &w, &progress(150)), Some(later));
+        assert_eq!(
+            advanced_watermark(Some(later), &w, &progress(150)),
+            Some(later)
+        );
     }
 
     #[test]
     fn an_empty_window_is_complete() {
         let w = window();
-        let empty = WindowProgress { pages_seen: 1, available_pages: 1, ..Default::default() };
+        let empty = WindowProgress {
+            pages_seen: 1,
+            available_pages: 1,
+            ..Default::default()
+        };
         assert_eq!(advanced_watermark(Some(w.from), &w, &empty), Some(w.to));
     }
 }

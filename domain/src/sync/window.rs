@@ -67,7 +67,8 @@ mod tests {
     use chrono::TimeZone;
 
     fn t(d: u32, h: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap() + TimeDelta::days(i64::from(d) - 1)
+        Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap()
+            + TimeDelta::days(i64::from(d) - 1)
             + TimeDelta::hours(i64::from(h))
     }
 
@@ -88,21 +89,36 @@ mod tests {
         let start = sync_start(now, Lookback::try_from(30).unwrap(), None, false);
         assert_eq!(start, t(1, 12));
         let windows = plan_windows(start, now);
-        assert_eq!(windows, vec![Window { from: t(1, 12), to: now }]);
+        assert_eq!(
+            windows,
+            vec![Window {
+                from: t(1, 12),
+                to: now
+            }]
+        );
     }
 
     #[test]
     fn incremental_sync_starts_at_the_watermark() {
         let now = t(20, 0);
         let start = sync_start(now, Lookback::try_from(3).unwrap(), Some(t(19, 6)), false);
-        assert_eq!(plan_windows(start, now), vec![Window { from: t(19, 6), to: now }]);
+        assert_eq!(
+            plan_windows(start, now),
+            vec![Window {
+                from: t(19, 6),
+                to: now
+            }]
+        );
     }
 
     #[test]
     fn a_long_outage_is_split_into_35_day_windows() {
         let watermark = t(1, 0);
         let now = watermark + TimeDelta::days(100) + TimeDelta::minutes(7);
-        let windows = plan_windows(sync_start(now, Lookback::try_from(1).unwrap(), Some(watermark), false), now);
+        let windows = plan_windows(
+            sync_start(now, Lookback::try_from(1).unwrap(), Some(watermark), false),
+            now,
+        );
         assert_eq!(windows.len(), 3);
         assert_tiles(&windows, watermark, now);
         assert_eq!(windows[0].to - windows[0].from, Window::MAX_SPAN);
@@ -124,7 +140,10 @@ mod tests {
 
     #[test]
     fn nav_bound_is_inclusive_one_millisecond_before_the_next_window() {
-        let w = Window { from: t(1, 0), to: t(2, 0) };
+        let w = Window {
+            from: t(1, 0),
+            to: t(2, 0),
+        };
         assert_eq!(w.last_millisecond() + TimeDelta::milliseconds(1), t(2, 0));
         assert!(w.contains(t(1, 0)) && !w.contains(t(2, 0)));
     }

@@ -1,0 +1,526 @@
+//! The sync use case against mocked ports whose state lives in shared maps, so a second run
+//! sees what the first one stored.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+use rust_decimal::Decimal;
+
+use super::*;
+use crate::credentials::Secret;
+use crate::invoice::*;
+use crate::ports::*;
+use crate::sync::{SyncState, Window};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 6, 30, 12, 0, 0).unwrap()
+}
+
+fn taxpayer() -> TaxpayerId {
+    "11111111".parse().unwrap()
+}
+
+fn credentials() -> NavCredentials {
+    NavCredentials {
+        tax_number: taxpayer(),
+        login: "user".into(),
+        password: Secret::new("pw"),
+        sign_key: Secret::new("sk"),
+        exchange_key: Secret::new("ek"),
+    }
+}
+
+fn digest(n: usize, operation: InvoiceOperation) -> InvoiceDigest {
+    InvoiceDigest {
+        invoice_number: format!("INV-{n:05}").parse().unwrap(),
+        batch_index: None,
+        operation,
+        category: InvoiceCategory::Normal,
+        issue_date: NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
+        supplier_tax_number: "99999999".parse().unwrap(),
+        supplier_group_member_tax_number: None,
+        supplier_name: "Supplier Kft.".into(),
+        customer_tax_number: Some(taxpayer()),
+        customer_group_member_tax_number: None,
+        customer_name: Some("Us Zrt.".into()),
+        payment_method: Some(PaymentMethod::Transfer),
+        payment_date: None,
+        appearance: None,
+        source: None,
+        delivery_date: None,
+        currency: Some("HUF".into()),
+        net_amount: Some(Decimal::new(1000, 0)),
+        net_amount_huf: Some(Decimal::new(1000, 0)),
+        vat_amount: Some(Decimal::new(270, 0)),
+        vat_amount_huf: Some(Decimal::new(270, 0)),
+        transaction_id: None,
+        index: None,
+        original_invoice_number: None,
+        modification_index: None,
+        ins_date: now() - TimeDelta::days(2),
+        completeness_indicator: None,
+    }
+}
+
+fn invoice_for(id: &InvoiceId) -> Invoice {
+    Invoice {
+        schema_version: SchemaVersion::V3,
+        invoice_number: id.invoice_number.clone(),
+        batch_index: id.batch_index,
+        issue_date: NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
+        completeness_indicator: false,
+        category: InvoiceCategory::Normal,
+        supplier: Party::default(),
+        customer: Party::default(),
+        delivery_date: None,
+        delivery_period: None,
+        payment_date: None,
+        payment_method: None,
+        currency: "HUF".into(),
+        exchange_rate: Decimal::ONE,
+        appearance: None,
+        modification: None,
+        lines: vec![],
+        vat_summary: vec![],
+        totals: Totals::default(),
+    }
+}
+
+/// NAV's side: the digests it lists (in one window), which invoice documents it withholds,
+/// and the calls it saw.
+#[derive(Default)]
+struct Nav {
+    digests: Vec<InvoiceDigest>,
+    withheld: HashSet<String>,
+    digest_calls: usize,
+    data_calls: Vec<String>,
+    windows: Vec<Window>,
+}
+
+/// The stores' side: records, the watermark, archived documents, and a put_many that fails on
+/// its Nth call (1-based) when asked to.
+#[derive(Default)]
+struct Stores {
+    records: HashMap<InvoiceKey, InvoiceRecord>,
+    watermark: Option<DateTime<Utc>>,
+    archived: HashSet<String>,
+    put_calls: usize,
+    fail_put_call: Option<usize>,
+    runs: Vec<RunRecord>,
+}
+
+struct World {
+    nav: Arc<Mutex<Nav>>,
+    stores: Arc<Mutex<Stores>>,
+}
+
+struct Ports {
+    nav: MockNavSource,
+    repo: MockInvoiceRepository,
+    state: MockSyncStateStore,
+    archive: MockDocumentArchive,
+    creds: MockCredentialStore,
+    clock: MockClock,
+}
+
+impl World {
+    fn new(digests: Vec<InvoiceDigest>) -> Self {
+        Self {
+            nav: Arc::new(Mutex::new(Nav {
+                digests,
+                ..Default::default()
+            })),
+            stores: Arc::new(Mutex::new(Stores::default())),
+        }
+    }
+
+    fn ports(&self) -> Ports {
+        let mut nav = MockNavSource::new();
+        let n = self.nav.clone();
+        nav.expect_digest_page()
+            .returning(move |_, _, window, page| {
+                let mut n = n.lock().unwrap();
+                n.digest_calls += 1;
+                if n.windows.last() != Some(&window) {
+                    n.windows.push(window);
+                }
+                let available = n.digests.len().div_ceil(100).max(1) as u32;
+                let digests = n
+                    .digests
+                    .iter()
+                    .skip((page as usize - 1) * 100)
+                    .take(100)
+                    .cloned()
+                    .collect();
+                Ok(DigestPage {
+                    current_page: page,
+                    available_page: available,
+                    digests,
+                })
+            });
+        let n = self.nav.clone();
+        nav.expect_invoice_data().returning(move |_, id| {
+            let mut n = n.lock().unwrap();
+            n.data_calls.push(id.invoice_number.to_string());
+            if n.withheld.contains(id.invoice_number.as_str()) {
+                return Err(NavError::NotFound(id.invoice_number.to_string()));
+            }
+            Ok(InvoiceDocument {
+                xml: format!("<InvoiceData>{}</InvoiceData>", id.invoice_number).into_bytes(),
+                invoice: invoice_for(id),
+            })
+        });
+
+        let mut repo = MockInvoiceRepository::new();
+        let s = self.stores.clone();
+        repo.expect_stored_among().returning(move |keys| {
+            assert!(keys.len() <= 100, "stored_among takes at most 100 keys");
+            let s = s.lock().unwrap();
+            Ok(keys
+                .iter()
+                .filter(|k| s.records.contains_key(k))
+                .cloned()
+                .collect())
+        });
+        let s = self.stores.clone();
+        repo.expect_put_many().returning(move |records| {
+            let mut s = s.lock().unwrap();
+            s.put_calls += 1;
+            if s.fail_put_call == Some(s.put_calls) {
+                // Half the batch lands before the failure, as with a partial batch write.
+                for r in &records[..records.len() / 2] {
+                    s.records.insert(r.key.clone(), r.clone());
+                }
+                return Err(RepoError::Unavailable("injected".into()));
+            }
+            for r in records {
+                assert!(
+                    s.archived.contains(&r.document.key),
+                    "stored before archived"
+                );
+                s.records.insert(r.key.clone(), r.clone());
+            }
+            Ok(())
+        });
+
+        let mut state = MockSyncStateStore::new();
+        let s = self.stores.clone();
+        state.expect_load().returning(move |_, _| {
+            Ok(SyncState {
+                watermark: s.lock().unwrap().watermark,
+                last_run: None,
+            })
+        });
+        let s = self.stores.clone();
+        state
+            .expect_advance_watermark()
+            .returning(move |_, _, expected, to| {
+                let mut s = s.lock().unwrap();
+                if s.watermark != expected || s.watermark.is_some_and(|w| w >= to) {
+                    return Err(RepoError::Conflict("watermark moved".into()));
+                }
+                s.watermark = Some(to);
+                Ok(())
+            });
+        let s = self.stores.clone();
+        state.expect_record_run().returning(move |_, _, run| {
+            s.lock().unwrap().runs.push(run.clone());
+            Ok(())
+        });
+
+        let mut archive = MockDocumentArchive::new();
+        let s = self.stores.clone();
+        archive.expect_put().returning(move |key, date, xml| {
+            let doc_key = crate::archive::document_key(key, date);
+            s.lock().unwrap().archived.insert(doc_key.clone());
+            Ok(DocumentRef {
+                key: doc_key,
+                sha256: "0".repeat(64),
+                size: xml.len() as u64,
+            })
+        });
+
+        let mut creds = MockCredentialStore::new();
+        creds.expect_credentials().returning(|t| {
+            if t == taxpayer() {
+                Ok(credentials())
+            } else {
+                Err(CredentialsError::Missing {
+                    name: format!("/navsync/{t}/login"),
+                })
+            }
+        });
+
+        let mut clock = MockClock::new();
+        clock.expect_now().returning(now);
+        Ports {
+            nav,
+            repo,
+            state,
+            archive,
+            creds,
+            clock,
+        }
+    }
+}
+
+async fn run(world: &World, policy: &SyncPolicy) -> (DirectionReport, Option<SyncError>) {
+    let p = world.ports();
+    let service = SyncService {
+        nav: &p.nav,
+        repo: &p.repo,
+        state: &p.state,
+        archive: &p.archive,
+        credentials: &p.creds,
+        clock: &p.clock,
+    };
+    service
+        .sync_direction(&credentials(), Direction::Inbound, policy)
+        .await
+}
+
+fn policy() -> SyncPolicy {
+    SyncPolicy::new(Lookback::try_from(5).unwrap())
+}
+
+fn invoices(n: usize) -> Vec<InvoiceDigest> {
+    (0..n)
+        .map(|i| digest(i, InvoiceOperation::Create))
+        .collect()
+}
+
+#[tokio::test]
+async fn first_run_stores_everything_and_moves_the_watermark_to_the_window_end() {
+    let mut digests = invoices(250);
+    digests.push(InvoiceDigest {
+        operation: InvoiceOperation::Storno,
+        ..digest(999, InvoiceOperation::Storno)
+    });
+    let world = World::new(digests);
+    let (report, error) = run(&world, &policy()).await;
+    assert_eq!(error, None);
+
+    let end = now() - SyncPolicy::DEFAULT_SETTLE;
+    assert_eq!(
+        world.nav.lock().unwrap().windows,
+        vec![Window {
+            from: now() - TimeDelta::days(5),
+            to: end
+        }]
+    );
+    assert_eq!(world.stores.lock().unwrap().records.len(), 251);
+    assert_eq!(world.stores.lock().unwrap().watermark, Some(end));
+    assert_eq!(report.new, 251);
+    assert_eq!(report.modifications, 1);
+    assert_eq!(report.pages, 3);
+    assert_eq!(report.digest_calls, 3, "one digest call per 100 invoices");
+    assert_eq!(report.data_calls, 251);
+    assert_eq!((report.windows_planned, report.windows_completed), (1, 1));
+    assert_eq!(report.watermark_after, Some(end));
+}
+
+#[tokio::test]
+async fn already_stored_invoices_cost_no_data_call() {
+    let world = World::new(invoices(120));
+    run(&world, &policy()).await;
+    world.nav.lock().unwrap().data_calls.clear();
+    // A rescan lists the same invoices again.
+    let (report, error) = run(
+        &world,
+        &SyncPolicy {
+            rescan: true,
+            ..policy()
+        },
+    )
+    .await;
+    assert_eq!(error, None);
+    assert!(world.nav.lock().unwrap().data_calls.is_empty());
+    assert_eq!((report.already_stored, report.new), (120, 0));
+}
+
+#[tokio::test]
+async fn a_failure_halfway_through_a_window_skips_nothing_on_the_next_run() {
+    let world = World::new(invoices(180));
+    world.stores.lock().unwrap().fail_put_call = Some(3);
+
+    let (report, error) = run(&world, &policy()).await;
+    assert!(
+        matches!(error, Some(SyncError::Repo(RepoError::Unavailable(_)))),
+        "{error:?}"
+    );
+    assert!(error.unwrap().is_retryable());
+    assert_eq!(
+        world.stores.lock().unwrap().watermark,
+        None,
+        "watermark must hold"
+    );
+    assert_eq!(report.watermark_after, None);
+    let stored_after_crash = world.stores.lock().unwrap().records.len();
+    assert!(stored_after_crash > 0 && stored_after_crash < 180);
+
+    let (report, error) = run(&world, &policy()).await;
+    assert_eq!(error, None);
+    let stores = world.stores.lock().unwrap();
+    assert_eq!(stores.records.len(), 180, "nothing lost");
+    assert_eq!(report.already_stored as usize, stored_after_crash);
+    assert_eq!(
+        report.new as usize,
+        180 - stored_after_crash,
+        "nothing fetched twice"
+    );
+    assert_eq!(stores.watermark, Some(now() - SyncPolicy::DEFAULT_SETTLE));
+}
+
+#[tokio::test]
+async fn an_invoice_nav_does_not_return_yet_holds_the_watermark_until_it_does() {
+    let world = World::new(invoices(10));
+    world
+        .nav
+        .lock()
+        .unwrap()
+        .withheld
+        .insert("INV-00004".into());
+
+    let (report, error) = run(&world, &policy()).await;
+    assert_eq!(error, None, "a late document is not a failure");
+    assert_eq!((report.new, report.unavailable), (9, 1));
+    assert_eq!(world.stores.lock().unwrap().watermark, None);
+
+    world.nav.lock().unwrap().withheld.clear();
+    let (report, _) = run(&world, &policy()).await;
+    assert_eq!((report.new, report.already_stored), (1, 9));
+    assert!(world.stores.lock().unwrap().watermark.is_some());
+}
+
+#[tokio::test]
+async fn an_unreadable_document_is_an_error_but_the_rest_is_stored() {
+    let world = World::new(invoices(5));
+    let p = {
+        let mut p = world.ports();
+        p.nav = MockNavSource::new();
+        let n = world.nav.clone();
+        p.nav.expect_digest_page().returning(move |_, _, _, page| {
+            Ok(DigestPage {
+                current_page: page,
+                available_page: 1,
+                digests: n.lock().unwrap().digests.clone(),
+            })
+        });
+        p.nav.expect_invoice_data().returning(|_, id| {
+            if id.invoice_number.as_str() == "INV-00002" {
+                Err(NavError::InvalidDocument("not an invoice".into()))
+            } else {
+                Ok(InvoiceDocument {
+                    xml: b"<x/>".to_vec(),
+                    invoice: invoice_for(id),
+                })
+            }
+        });
+        p
+    };
+    let service = SyncService {
+        nav: &p.nav,
+        repo: &p.repo,
+        state: &p.state,
+        archive: &p.archive,
+        credentials: &p.creds,
+        clock: &p.clock,
+    };
+    let (report, error) = service
+        .sync_direction(&credentials(), Direction::Inbound, &policy())
+        .await;
+    assert!(matches!(
+        error,
+        Some(SyncError::Nav(NavError::InvalidDocument(_)))
+    ));
+    assert_eq!(report.new, 4);
+    assert_eq!(world.stores.lock().unwrap().watermark, None);
+}
+
+#[tokio::test]
+async fn incremental_run_queries_only_from_the_watermark() {
+    let world = World::new(vec![]);
+    let watermark = now() - TimeDelta::hours(3);
+    world.stores.lock().unwrap().watermark = Some(watermark);
+    let (report, error) = run(&world, &policy()).await;
+    assert_eq!(error, None);
+    let end = now() - SyncPolicy::DEFAULT_SETTLE;
+    assert_eq!(
+        world.nav.lock().unwrap().windows,
+        vec![Window {
+            from: watermark,
+            to: end
+        }]
+    );
+    assert_eq!(report.watermark_after, Some(end));
+}
+
+#[tokio::test]
+async fn past_the_deadline_it_stops_without_moving_the_watermark() {
+    let world = World::new(invoices(30));
+    let policy = SyncPolicy {
+        deadline: Some(now()),
+        ..policy()
+    };
+    let (report, error) = run(&world, &policy).await;
+    assert_eq!(error, None);
+    assert!(report.stopped_at_deadline);
+    assert_eq!(report.digest_calls, 0);
+    assert_eq!(world.stores.lock().unwrap().watermark, None);
+}
+
+#[tokio::test]
+async fn a_nav_rejection_carries_its_code_and_is_not_retryable() {
+    let world = World::new(invoices(3));
+    let mut p = world.ports();
+    p.nav = MockNavSource::new();
+    p.nav.expect_digest_page().returning(|_, _, _, _| {
+        Err(NavError::Rejected {
+            code: "INVALID_SECURITY_USER".into(),
+            message: "bad login".into(),
+        })
+    });
+    let service = SyncService {
+        nav: &p.nav,
+        repo: &p.repo,
+        state: &p.state,
+        archive: &p.archive,
+        credentials: &p.creds,
+        clock: &p.clock,
+    };
+    let (_, error) = service
+        .sync_direction(&credentials(), Direction::Outbound, &policy())
+        .await;
+    let error = error.unwrap();
+    assert_eq!(error.nav_code(), Some("INVALID_SECURITY_USER"));
+    assert!(!error.is_retryable());
+}
+
+#[tokio::test]
+async fn one_failing_taxpayer_does_not_block_the_others_and_every_run_is_recorded() {
+    let world = World::new(invoices(7));
+    let p = world.ports();
+    let service = SyncService {
+        nav: &p.nav,
+        repo: &p.repo,
+        state: &p.state,
+        archive: &p.archive,
+        credentials: &p.creds,
+        clock: &p.clock,
+    };
+    let unknown: TaxpayerId = "12345676".parse().unwrap();
+    let outcomes = service
+        .run(&[unknown, taxpayer()], &[Direction::Inbound], &policy())
+        .await;
+    assert_eq!(outcomes.len(), 2);
+    assert!(matches!(
+        &outcomes[0].error,
+        Some(SyncError::Credentials(CredentialsError::Missing { name })) if name.contains("12345676")
+    ));
+    assert_eq!(outcomes[1].error, None);
+    assert_eq!(outcomes[1].report.new, 7);
+    let runs = &world.stores.lock().unwrap().runs;
+    assert_eq!(runs.len(), 2);
+    assert!(runs[0].error.as_deref().unwrap().contains("12345676"));
+}
