@@ -1,1 +1,4 @@
-//! Work in progress.
+//! navsync's invoice store and sync state in one DynamoDB table. See README.md for the table
+//! design and its access patterns.
+
+pub mod table;
