@@ -1,2 +1,6 @@
-//! Parsing decoded invoice documents (3.0, 2.0 and 1.x) into the domain model. Owned by the
-//! parser work; see the team brief.
+//! Decoded invoice documents: `decode_invoice_data` turns NAV's base64/gzip `invoiceData` into
+//! XML bytes under a size cap, and the parser turns those bytes into the domain model.
+
+mod decode;
+
+pub use decode::{DecodeError, decode_invoice_data};
