@@ -1,0 +1,177 @@
+//! What a run reports: one structured summary per taxpayer and direction, and an error that
+//! Lambda (and the alarms on its Errors metric) sees when any part failed.
+
+use lambda_runtime::Diagnostic;
+use navsync_domain::sync::{DirectionReport, TaxpayerOutcome};
+use serde::Serialize;
+
+/// One line of the run's structured log, and one entry of its response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    #[serde(flatten)]
+    pub report: DirectionReport,
+    pub nav_calls: u64,
+    pub nav_retries: u64,
+    pub error: Option<String>,
+    pub error_code: Option<String>,
+    pub retryable: Option<bool>,
+}
+
+impl Summary {
+    pub fn new(outcome: &TaxpayerOutcome, nav_retries: u64) -> Self {
+        let report = outcome.report.clone();
+        Self {
+            nav_calls: report.digest_calls + report.data_calls,
+            nav_retries,
+            error: outcome.error.as_ref().map(ToString::to_string),
+            error_code: outcome
+                .error
+                .as_ref()
+                .and_then(|e| e.nav_code().map(str::to_owned)),
+            retryable: outcome.error.as_ref().map(|e| e.is_retryable()),
+            report,
+        }
+    }
+
+    /// Writes the summary as one JSON log line.
+    pub fn log(&self) {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        if self.error.is_some() {
+            tracing::error!(target: "navsync::sync::summary", summary = %json, "sync failed");
+        } else {
+            tracing::info!(target: "navsync::sync::summary", summary = %json, "sync done");
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncResponse {
+    pub summaries: Vec<Summary>,
+}
+
+/// Why an invocation failed. The Lambda error type tells retryable from not, so a retry
+/// policy or an operator can act on it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyncLambdaError {
+    #[error(transparent)]
+    BadEvent(#[from] crate::event::EventError),
+    #[error("{0}")]
+    Config(String),
+    /// At least one taxpayer and direction failed; the others completed.
+    #[error("sync failed for {}", .failures.join("; "))]
+    Failed {
+        failures: Vec<String>,
+        retryable: bool,
+    },
+}
+
+impl SyncLambdaError {
+    /// The error for a run, if any of its parts failed.
+    pub fn from_summaries(summaries: &[Summary]) -> Option<Self> {
+        let failed: Vec<&Summary> = summaries.iter().filter(|s| s.error.is_some()).collect();
+        if failed.is_empty() {
+            return None;
+        }
+        Some(SyncLambdaError::Failed {
+            failures: failed
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} {}: {}",
+                        s.report.taxpayer,
+                        s.report.direction,
+                        s.error.as_deref().unwrap_or_default()
+                    )
+                })
+                .collect(),
+            retryable: failed.iter().all(|s| s.retryable == Some(true)),
+        })
+    }
+}
+
+impl From<SyncLambdaError> for Diagnostic {
+    fn from(e: SyncLambdaError) -> Diagnostic {
+        let error_type = match &e {
+            SyncLambdaError::BadEvent(_) => "BadEvent",
+            SyncLambdaError::Config(_) => "Config",
+            SyncLambdaError::Failed {
+                retryable: true, ..
+            } => "SyncFailed.Retryable",
+            SyncLambdaError::Failed { .. } => "SyncFailed.NotRetryable",
+        };
+        Diagnostic {
+            error_type: error_type.into(),
+            error_message: e.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use navsync_domain::Direction;
+    use navsync_domain::ports::NavError;
+    use navsync_domain::sync::SyncError;
+
+    fn outcome(error: Option<SyncError>) -> TaxpayerOutcome {
+        TaxpayerOutcome {
+            report: DirectionReport::new("12345676".parse().unwrap(), Direction::Inbound, None),
+            error,
+        }
+    }
+
+    #[test]
+    fn a_nav_rejection_surfaces_its_code_as_not_retryable() {
+        let s = Summary::new(
+            &outcome(Some(SyncError::Nav(NavError::Rejected {
+                code: "INVALID_REQUEST_SIGNATURE".into(),
+                message: "bad signature".into(),
+            }))),
+            0,
+        );
+        assert_eq!(s.error_code.as_deref(), Some("INVALID_REQUEST_SIGNATURE"));
+        let err = SyncLambdaError::from_summaries(&[s, Summary::new(&outcome(None), 2)]).unwrap();
+        let d: Diagnostic = err.into();
+        assert_eq!(d.error_type, "SyncFailed.NotRetryable");
+        assert!(
+            d.error_message.contains("12345676 INBOUND"),
+            "{}",
+            d.error_message
+        );
+        assert!(d.error_message.contains("INVALID_REQUEST_SIGNATURE"));
+    }
+
+    #[test]
+    fn an_outage_is_retryable_and_a_clean_run_is_no_error() {
+        let s = Summary::new(
+            &outcome(Some(SyncError::Nav(NavError::Unavailable {
+                code: Some("OPERATION_FAILED".into()),
+                message: "try later".into(),
+            }))),
+            3,
+        );
+        let d: Diagnostic = SyncLambdaError::from_summaries(&[s]).unwrap().into();
+        assert_eq!(d.error_type, "SyncFailed.Retryable");
+        assert!(SyncLambdaError::from_summaries(&[Summary::new(&outcome(None), 0)]).is_none());
+    }
+
+    #[test]
+    fn the_summary_is_one_flat_json_object() {
+        let json = serde_json::to_value(Summary::new(&outcome(None), 1)).unwrap();
+        for field in [
+            "taxpayer",
+            "direction",
+            "windows_planned",
+            "pages",
+            "new",
+            "already_stored",
+            "modifications",
+            "nav_calls",
+            "nav_retries",
+            "duration_ms",
+            "error",
+        ] {
+            assert!(json.get(field).is_some(), "missing {field}: {json}");
+        }
+    }
+}
