@@ -1,0 +1,573 @@
+//! navsync's invoice store and sync state for local mode, in one SQLite file.
+//!
+//! [`SqliteStore`] implements [`InvoiceRepository`], [`InvoiceQueries`] and [`SyncStateStore`].
+//! rusqlite is blocking, so every call runs on tokio's blocking pool: writes through one
+//! connection behind a mutex (SQLite has one writer at a time anyway), reads through a small
+//! pool of read connections that WAL lets run beside the writer. See README.md.
+
+mod amount;
+mod cursor;
+mod schema;
+mod search;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use navsync_domain::ports::{InvoiceQueries, InvoiceRepository, RepoError, SyncStateStore};
+use navsync_domain::query::{InvoicePage, InvoiceQuery, InvoiceSummary};
+use navsync_domain::sync::{RunRecord, SyncState, chain_root};
+use navsync_domain::{Direction, InvoiceKey, InvoiceRecord, TaxpayerId};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use crate::cursor::{CursorSigner, Position};
+
+/// How long a connection waits for another process's write lock (e.g. `navsync sync` beside
+/// `navsync serve`) before the call fails with [`RepoError::Unavailable`].
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Read connections kept open between calls; more are opened under load and closed after.
+const IDLE_READERS: usize = 4;
+
+/// `total` is counted up to this many matches; above it the page says `None` (unknown),
+/// since counting a million index entries would cost more than the page itself.
+pub const TOTAL_COUNT_CAP: u64 = 10_000;
+
+/// Why the database could not be opened; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot open the invoice database {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the invoice database {path} has schema version {found}, newer than this navsync \
+         knows ({known}); use a newer navsync or another data directory"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: u32,
+        known: u32,
+    },
+    /// WAL needs shared memory between processes, which network filesystems lack.
+    #[error(
+        "the invoice database {path} cannot use write-ahead logging (journal mode stays \
+         {mode}); put the data directory on a local filesystem"
+    )]
+    NoWal { path: PathBuf, mode: String },
+    #[error("the cursor key must be at least 16 bytes, got {0}")]
+    WeakCursorKey(usize),
+}
+
+/// The SQLite invoice store. Cheap to clone; clones share the connections.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    idle_readers: Mutex<Vec<Connection>>,
+    cursors: CursorSigner,
+}
+
+fn db_err(e: rusqlite::Error) -> RepoError {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    match e.sqlite_error_code() {
+        Some(DatabaseCorrupt | NotADatabase) => RepoError::Corrupt(e.to_string()),
+        _ => RepoError::Unavailable(e.to_string()),
+    }
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> RepoError {
+    RepoError::Corrupt(format!("{what}: {e}"))
+}
+
+/// Per-connection settings.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // WAL: readers never block the writer nor see a half-written transaction. NORMAL: in WAL
+    // mode a process crash (SIGKILL) loses nothing committed and never corrupts; only a power
+    // loss may drop the last commits, whole, never a part of one, and the sync state lives in
+    // the same file, so the watermark can never be ahead of the invoices it covers.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    amount::register(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
+    /// `cursor_key` signs pagination cursors (at least 16 bytes; keep it secret and stable, or
+    /// cursors handed out earlier stop working).
+    pub fn open(path: impl AsRef<Path>, cursor_key: impl Into<Vec<u8>>) -> Result<Self, OpenError> {
+        let path = path.as_ref().to_path_buf();
+        let cursor_key = cursor_key.into();
+        if cursor_key.len() < 16 {
+            return Err(OpenError::WeakCursorKey(cursor_key.len()));
+        }
+        let sqlite = |source| OpenError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let mut writer = Connection::open(&path).map_err(sqlite)?;
+        configure(&writer).map_err(sqlite)?;
+        let mode: String = writer
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(sqlite)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(OpenError::NoWal { path, mode });
+        }
+        schema::migrate_to(&mut writer, schema::CURRENT).map_err(|e| match e {
+            schema::MigrateError::TooNew { found } => OpenError::TooNew {
+                path: path.clone(),
+                found,
+                known: schema::CURRENT,
+            },
+            schema::MigrateError::Sqlite(e) => sqlite(e),
+        })?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                idle_readers: Mutex::new(Vec::new()),
+                cursors: CursorSigner::new(cursor_key),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, RepoError> + Send + 'static,
+    ) -> Result<T, RepoError> {
+        let inner = self.inner.clone();
+        blocking(move || {
+            // A panic while holding the lock cannot leave a transaction open (rusqlite rolls
+            // back on drop), so a poisoned lock is safe to take over.
+            let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut conn)
+        })
+        .await
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection, &Inner) -> Result<T, RepoError> + Send + 'static,
+    ) -> Result<T, RepoError> {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let conn = inner.checkout_reader()?;
+            let result = f(&conn, &inner);
+            inner.checkin_reader(conn);
+            result
+        })
+        .await
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, RepoError> + Send + 'static,
+) -> Result<T, RepoError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| RepoError::Unavailable(format!("store task failed: {e}")))?
+}
+
+impl Inner {
+    fn checkout_reader(&self) -> Result<Connection, RepoError> {
+        if let Some(conn) = self
+            .idle_readers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+        {
+            return Ok(conn);
+        }
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(db_err)?;
+        configure(&conn).map_err(db_err)?;
+        // Read connections never write: a bug cannot slip a write past the writer's mutex.
+        conn.pragma_update(None, "query_only", true)
+            .map_err(db_err)?;
+        Ok(conn)
+    }
+
+    fn checkin_reader(&self, conn: Connection) {
+        let mut idle = self.idle_readers.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
+    }
+}
+
+/// The columns stored beside the JSON, computed here so every filter sees exactly what
+/// `InvoiceQuery::matches` sees.
+struct Row {
+    summary: InvoiceSummary,
+    partner_name_lc: Option<String>,
+    chain_root: String,
+}
+
+impl Row {
+    fn of(record: &InvoiceRecord) -> Self {
+        let summary = InvoiceSummary::from(record);
+        Self {
+            partner_name_lc: summary.partner_name.as_deref().map(str::to_lowercase),
+            chain_root: chain_root(record).as_str().to_owned(),
+            summary,
+        }
+    }
+}
+
+fn batch_column(batch_index: Option<u32>) -> i64 {
+    batch_index.map_or(-1, i64::from)
+}
+
+const UPSERT: &str = "INSERT INTO invoice (
+        taxpayer, direction, supplier, invoice_number, batch, issue_date, operation, category,
+        partner_tax, partner_name_lc, currency, payment_method, gross_huf_minor, gross_huf,
+        summary, record, chain_root)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+    ON CONFLICT (taxpayer, direction, supplier, invoice_number, batch) DO UPDATE SET
+        issue_date = excluded.issue_date, operation = excluded.operation,
+        category = excluded.category, partner_tax = excluded.partner_tax,
+        partner_name_lc = excluded.partner_name_lc, currency = excluded.currency,
+        payment_method = excluded.payment_method, gross_huf_minor = excluded.gross_huf_minor,
+        gross_huf = excluded.gross_huf, summary = excluded.summary, record = excluded.record,
+        chain_root = excluded.chain_root";
+
+fn put_all(conn: &mut Connection, records: &[InvoiceRecord]) -> Result<(), RepoError> {
+    // One transaction: the batch is stored whole or (after a crash) not at all.
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    {
+        let mut stmt = tx.prepare_cached(UPSERT).map_err(db_err)?;
+        for record in records {
+            let row = Row::of(record);
+            let s = &row.summary;
+            let summary_json =
+                serde_json::to_string(s).map_err(|e| RepoError::Invalid(e.to_string()))?;
+            let record_json =
+                serde_json::to_string(record).map_err(|e| RepoError::Invalid(e.to_string()))?;
+            stmt.execute(params![
+                record.key.taxpayer.as_str(),
+                record.key.id.direction.as_str(),
+                record.key.id.supplier_tax_number.as_str(),
+                record.key.id.invoice_number.as_str(),
+                batch_column(record.key.id.batch_index),
+                search::day_number(s.issue_date),
+                s.operation.as_str(),
+                s.category.as_str(),
+                s.partner_tax_number.as_ref().map(TaxpayerId::as_str),
+                row.partner_name_lc,
+                s.currency,
+                s.payment_method.map(|p| p.as_str()),
+                amount::minor_units(s.totals.gross_huf),
+                s.totals.gross_huf.to_string(),
+                summary_json,
+                record_json,
+                row.chain_root,
+            ])
+            .map_err(db_err)?;
+        }
+    }
+    tx.commit().map_err(db_err)
+}
+
+const KEY_WHERE: &str =
+    "taxpayer = ?1 AND direction = ?2 AND supplier = ?3 AND invoice_number = ?4 AND batch = ?5";
+
+fn key_params(key: &InvoiceKey) -> [rusqlite::types::Value; 5] {
+    use rusqlite::types::Value::{Integer, Text};
+    [
+        Text(key.taxpayer.as_str().to_owned()),
+        Text(key.id.direction.as_str().to_owned()),
+        Text(key.id.supplier_tax_number.as_str().to_owned()),
+        Text(key.id.invoice_number.as_str().to_owned()),
+        Integer(batch_column(key.id.batch_index)),
+    ]
+}
+
+fn parse_record(json: &str) -> Result<InvoiceRecord, RepoError> {
+    serde_json::from_str(json).map_err(|e| corrupt("stored invoice", e))
+}
+
+fn search_page(
+    conn: &Connection,
+    inner: &Inner,
+    query: &InvoiceQuery,
+) -> Result<InvoicePage, RepoError> {
+    if !(1..=InvoiceQuery::MAX_LIMIT).contains(&query.limit) {
+        return Err(RepoError::Invalid(format!(
+            "limit must be 1 to {}, got {}",
+            InvoiceQuery::MAX_LIMIT,
+            query.limit
+        )));
+    }
+    let position = inner.cursors.open(query)?;
+    let mut filter = search::filter(query);
+
+    let count_sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM invoice WHERE {} LIMIT {})",
+        filter.sql(),
+        TOTAL_COUNT_CAP + 1
+    );
+    let counted: u64 = conn
+        .prepare_cached(&count_sql)
+        .and_then(|mut s| s.query_row(rusqlite::params_from_iter(&filter.params), |r| r.get(0)))
+        .map_err(db_err)?;
+    let total = (counted <= TOTAL_COUNT_CAP).then_some(counted);
+
+    if let Some(position) = position {
+        search::after(&mut filter, query.order, position);
+    }
+    // One more than the page: whether it exists decides if there is a next page.
+    let sql = format!(
+        "SELECT summary, issue_date, invoice_number, supplier, batch FROM invoice WHERE {} {} LIMIT {}",
+        filter.sql(),
+        search::order_by(query.order),
+        query.limit + 1
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(&filter.params))
+        .map_err(db_err)?;
+    let mut items = Vec::new();
+    let mut last = None;
+    let mut more = false;
+    while let Some(row) = rows.next().map_err(db_err)? {
+        if items.len() == query.limit as usize {
+            more = true;
+            break;
+        }
+        let json: String = row.get(0).map_err(db_err)?;
+        items.push(
+            serde_json::from_str::<InvoiceSummary>(&json)
+                .map_err(|e| corrupt("stored invoice summary", e))?,
+        );
+        last = Some(Position {
+            issue_date: row.get(1).map_err(db_err)?,
+            invoice_number: row.get(2).map_err(db_err)?,
+            supplier: row.get(3).map_err(db_err)?,
+            batch: row.get(4).map_err(db_err)?,
+        });
+    }
+    let next_cursor = match (more, last) {
+        (true, Some(p)) => Some(inner.cursors.issue(query, p)),
+        _ => None,
+    };
+    Ok(InvoicePage {
+        items,
+        next_cursor,
+        total,
+    })
+}
+
+#[async_trait]
+impl InvoiceRepository for SqliteStore {
+    async fn stored_among(&self, keys: &[InvoiceKey]) -> Result<HashSet<InvoiceKey>, RepoError> {
+        let keys = keys.to_vec();
+        self.read(move |conn, _| {
+            let mut stmt = conn
+                .prepare_cached(&format!("SELECT 1 FROM invoice WHERE {KEY_WHERE}"))
+                .map_err(db_err)?;
+            let mut stored = HashSet::new();
+            for key in keys {
+                if stmt.exists(key_params(&key)).map_err(db_err)? {
+                    stored.insert(key);
+                }
+            }
+            Ok(stored)
+        })
+        .await
+    }
+
+    async fn put_many(&self, records: &[InvoiceRecord]) -> Result<(), RepoError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let records = records.to_vec();
+        self.write(move |conn| put_all(conn, &records)).await
+    }
+}
+
+#[async_trait]
+impl InvoiceQueries for SqliteStore {
+    async fn get(&self, key: &InvoiceKey) -> Result<Option<InvoiceRecord>, RepoError> {
+        let key = key.clone();
+        self.read(move |conn, _| {
+            let json: Option<String> = conn
+                .prepare_cached(&format!("SELECT record FROM invoice WHERE {KEY_WHERE}"))
+                .and_then(|mut s| s.query_row(key_params(&key), |r| r.get(0)).optional())
+                .map_err(db_err)?;
+            json.as_deref().map(parse_record).transpose()
+        })
+        .await
+    }
+
+    async fn search(&self, query: &InvoiceQuery) -> Result<InvoicePage, RepoError> {
+        let query = query.clone();
+        self.read(move |conn, inner| search_page(conn, inner, &query))
+            .await
+    }
+
+    async fn chain(
+        &self,
+        taxpayer: TaxpayerId,
+        direction: Direction,
+        supplier: TaxpayerId,
+        original: &str,
+    ) -> Result<Vec<InvoiceRecord>, RepoError> {
+        let original = original.to_owned();
+        self.read(move |conn, _| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT record FROM invoice WHERE taxpayer = ?1 AND direction = ?2 \
+                     AND supplier = ?3 AND chain_root = ?4",
+                )
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map(
+                    params![
+                        taxpayer.as_str(),
+                        direction.as_str(),
+                        supplier.as_str(),
+                        original
+                    ],
+                    |r| r.get::<_, String>(0),
+                )
+                .map_err(db_err)?;
+            rows.map(|json| parse_record(&json.map_err(db_err)?))
+                .collect()
+        })
+        .await
+    }
+}
+
+fn format_instant(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
+fn parse_instant(s: &str) -> Result<DateTime<Utc>, RepoError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| corrupt("stored watermark", e))
+}
+
+fn show(t: Option<DateTime<Utc>>) -> String {
+    t.map_or_else(|| "none".to_owned(), format_instant)
+}
+
+#[async_trait]
+impl SyncStateStore for SqliteStore {
+    async fn load(
+        &self,
+        taxpayer: TaxpayerId,
+        direction: Direction,
+    ) -> Result<SyncState, RepoError> {
+        self.read(move |conn, _| {
+            let row: Option<(Option<String>, Option<String>)> = conn
+                .prepare_cached(
+                    "SELECT watermark, last_run FROM sync_state WHERE taxpayer = ?1 AND direction = ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_row(params![taxpayer.as_str(), direction.as_str()], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .optional()
+                })
+                .map_err(db_err)?;
+            let Some((watermark, last_run)) = row else {
+                return Ok(SyncState::default());
+            };
+            Ok(SyncState {
+                watermark: watermark.as_deref().map(parse_instant).transpose()?,
+                last_run: last_run
+                    .as_deref()
+                    .map(|j| serde_json::from_str(j).map_err(|e| corrupt("stored run", e)))
+                    .transpose()?,
+            })
+        })
+        .await
+    }
+
+    async fn advance_watermark(
+        &self,
+        taxpayer: TaxpayerId,
+        direction: Direction,
+        expected: Option<DateTime<Utc>>,
+        to: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        self.write(move |conn| {
+            // IMMEDIATE takes the write lock before reading, so another process cannot move
+            // the watermark between this check and this write.
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db_err)?;
+            let stored: Option<String> = tx
+                .query_row(
+                    "SELECT watermark FROM sync_state WHERE taxpayer = ?1 AND direction = ?2",
+                    params![taxpayer.as_str(), direction.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db_err)?
+                .flatten();
+            let stored = stored.as_deref().map(parse_instant).transpose()?;
+            if stored != expected {
+                return Err(RepoError::Conflict(format!(
+                    "watermark of {taxpayer} {direction} is {}, expected {}",
+                    show(stored),
+                    show(expected)
+                )));
+            }
+            if stored.is_some_and(|s| to <= s) {
+                return Err(RepoError::Conflict(format!(
+                    "watermark of {taxpayer} {direction} may only move forward: {} to {}",
+                    show(stored),
+                    format_instant(to)
+                )));
+            }
+            tx.execute(
+                "INSERT INTO sync_state (taxpayer, direction, watermark) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (taxpayer, direction) DO UPDATE SET watermark = excluded.watermark",
+                params![taxpayer.as_str(), direction.as_str(), format_instant(to)],
+            )
+            .map_err(db_err)?;
+            tx.commit().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn record_run(
+        &self,
+        taxpayer: TaxpayerId,
+        direction: Direction,
+        run: &RunRecord,
+    ) -> Result<(), RepoError> {
+        let json = serde_json::to_string(run).map_err(|e| RepoError::Invalid(e.to_string()))?;
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO sync_state (taxpayer, direction, last_run) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (taxpayer, direction) DO UPDATE SET last_run = excluded.last_run",
+                params![taxpayer.as_str(), direction.as_str(), json],
+            )
+            .map(drop)
+            .map_err(db_err)
+        })
+        .await
+    }
+}
