@@ -1,0 +1,416 @@
+"""Holds terraform/ to the code it deploys (run by scripts/check-terraform.sh with pytest).
+
+Terraform cannot be validated here without downloading providers, so these tests read the HCL
+(python-hcl2) and check what a failed deployment or a silent permission gap would show:
+the table is built from the DynamoDB adapter's table.json, each Lambda gets exactly the
+environment and IAM actions of the Lambda contract (terraform/README.md), only the public routes
+skip the JWT authorizer, every module reference resolves, and every checkov skip has a reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+
+import hcl2
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TF = ROOT / "terraform"
+MODULES = TF / "modules"
+TABLE_JSON = ROOT / "adapters" / "dynamodb" / "table.json"
+
+# ---- The Lambda contract: the one place the expected lists live ---------------------------------
+# terraform/README.md ("Lambda contract") says the same in words; when the Lambda crates change what
+# they read or call, change these lists, the README and the Terraform together.
+
+SYNC_ENV = {
+    "NAVSYNC_TABLE",
+    "NAVSYNC_BUCKET",
+    "NAVSYNC_SSM_PREFIX",
+    "NAVSYNC_NAV_ENV",
+    "NAVSYNC_LOOKBACK_DAYS",
+    "NAVSYNC_DEADLINE_MARGIN_SECONDS",
+    "NAVSYNC_KMS_KEY_ID",
+    "RUST_LOG",
+}
+
+API_ENV = {
+    "NAVSYNC_TABLE",
+    "NAVSYNC_BUCKET",
+    "NAVSYNC_COGNITO_ISSUER",
+    "NAVSYNC_COGNITO_CLIENT_ID",
+    "NAVSYNC_JWKS_URL",
+    "NAVSYNC_CORS_ORIGINS",
+    "NAVSYNC_PRESIGN_TTL_SECONDS",
+    "NAVSYNC_SYNC_FUNCTION",
+    "NAVSYNC_CURSOR_KEY_PARAM",
+    "RUST_LOG",
+}
+
+TABLE = {"${module.table.arn}", "${module.table.index_arns}"}
+OBJECTS = {"${module.documents.arn}/*"}
+BUCKET = {"${module.documents.arn}"}
+CUSTOMER_KEY = {"${statement.value}"}  # the optional customer managed key (dynamic statement)
+
+# action -> the resources it is granted on (by their Terraform expressions).
+SYNC_ACTIONS = {
+    "dynamodb:GetItem": TABLE,
+    "dynamodb:PutItem": TABLE,
+    "dynamodb:UpdateItem": TABLE,
+    "dynamodb:BatchGetItem": TABLE,
+    "dynamodb:BatchWriteItem": TABLE,
+    "dynamodb:Query": TABLE,
+    "s3:PutObject": OBJECTS,
+    "s3:GetObject": OBJECTS,  # also authorizes HeadObject
+    "s3:ListBucket": BUCKET,  # so a missing document is a 404, not a 403
+    "ssm:GetParametersByPath": {"${local.credential_parameter_arns}"},
+    "ssm:GetParameters": {"${local.credential_parameter_arns}"},
+    "kms:Decrypt": CUSTOMER_KEY,
+    "kms:GenerateDataKey": CUSTOMER_KEY,
+}
+
+API_ACTIONS = {
+    "dynamodb:GetItem": TABLE,
+    "dynamodb:Query": TABLE,
+    "dynamodb:BatchGetItem": TABLE,
+    "dynamodb:PutItem": {"${module.table.arn}"},  # sync-state items only (condition below)
+    "dynamodb:UpdateItem": {"${module.table.arn}"},
+    "s3:GetObject": OBJECTS,
+    "lambda:InvokeFunction": {"${module.sync_lambda.arn}"},
+    "ssm:GetParameter": {"${module.credentials.cursor_key_parameter_arn}"},
+    "kms:Decrypt": CUSTOMER_KEY,
+}
+
+# What modules/lambda_function grants every function besides its code's policy.
+RUNTIME_ACTIONS = {
+    "logs:CreateLogStream": {"${aws_cloudwatch_log_group.this.arn}:*"},
+    "logs:PutLogEvents": {"${aws_cloudwatch_log_group.this.arn}:*"},
+    "xray:PutTraceSegments": {"*"},
+    "xray:PutTelemetryRecords": {"*"},
+    "sqs:SendMessage": {"${statement.value}"},  # the dead-letter queue, when there is one
+}
+
+# Sync-state items are the only ones the API may write: their partition keys start with SYNC#
+# (adapters/dynamodb/src/item.rs, sync_pk).
+SYNC_STATE_LEADING_KEYS = ["SYNC#*"]
+
+LAMBDA_CRATES = {"sync_lambda": "apps/sync-lambda", "api_lambda": "apps/api-lambda"}
+LAMBDA_ENV = {"sync_lambda": SYNC_ENV, "api_lambda": API_ENV}
+LAMBDA_POLICY = {"sync": SYNC_ACTIONS, "api": API_ACTIONS}
+
+# ---- Reading HCL --------------------------------------------------------------------------------
+
+
+def unquote(value):
+    """python-hcl2 keeps the quotes of string literals and block labels; drop them."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        return value[1:-1]
+    return value
+
+
+@functools.cache
+def load(path: Path) -> dict:
+    with path.open() as f:
+        return hcl2.load(f)
+
+
+def blocks(path: Path, kind: str, type_: str | None = None) -> dict[str, dict]:
+    """Blocks of one kind in a file, by name: `resource "type" "name"`, `module "name"`, ..."""
+    found = {}
+    for entry in load(path).get(kind, []):
+        for label, body in entry.items():
+            label = unquote(label)
+            if type_ is None:
+                found[label] = body
+            elif label == type_:
+                for name, inner in body.items():
+                    found[unquote(name)] = inner
+    return found
+
+
+def statements(policy: dict) -> list[dict]:
+    """The statements of an aws_iam_policy_document, static and dynamic alike."""
+    out = list(policy.get("statement", []))
+    for dyn in policy.get("dynamic", []):
+        for label, body in dyn.items():
+            if unquote(label) == "statement":
+                out.extend(body["content"] if isinstance(body["content"], list) else [body["content"]])
+    return out
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def granted(policy: dict) -> dict[str, set[str]]:
+    """action -> resources over all statements of a policy document."""
+    grants: dict[str, set[str]] = {}
+    for st in statements(policy):
+        assert unquote(st.get("effect", '"Allow"')) == "Allow", f"unexpected Deny in {st}"
+        for action in as_list(st["actions"]):
+            grants.setdefault(unquote(action), set()).update(unquote(r) for r in as_list(st["resources"]))
+    return grants
+
+
+# ---- The table ----------------------------------------------------------------------------------
+
+
+def table_definition() -> dict:
+    if not TABLE_JSON.exists():
+        pytest.fail(f"{TABLE_JSON.relative_to(ROOT)} is missing: the table's keys and indexes come from it")
+    return json.loads(TABLE_JSON.read_text())
+
+
+def terraform_table(definition: dict) -> dict:
+    """What modules/table makes of the definition: the same mapping its HCL expressions spell out."""
+    key_role = {k["role"]: k["name"] for k in definition["key_schema"]}
+    return {
+        "hash_key": key_role["HASH"],
+        "range_key": key_role.get("RANGE"),
+        "attributes": {a["name"]: a["type"] for a in definition["attribute_definitions"]},
+        "indexes": {
+            g["name"]: {
+                "hash_key": next(k["name"] for k in g["key_schema"] if k["role"] == "HASH"),
+                "range_key": next((k["name"] for k in g["key_schema"] if k["role"] == "RANGE"), None),
+                "projection_type": g["projection"]["type"],
+                "non_key_attributes": g["projection"].get("non_key_attributes"),
+            }
+            for g in definition["global_secondary_indexes"]
+        },
+    }
+
+
+def test_root_builds_the_table_from_the_adapters_table_json():
+    main = (TF / "main.tf").read_text()
+    assert '"${path.root}/../adapters/dynamodb/table.json"' in main
+    module = blocks(TF / "main.tf", "module")["table"]
+    assert unquote(module["source"]) == "./modules/table"
+    assert module["definition_file"] == "${local.table_definition_file}"
+
+
+def test_table_module_reads_every_key_and_index_field_from_the_definition():
+    text = (MODULES / "table" / "main.tf").read_text()
+    table = blocks(MODULES / "table" / "main.tf", "resource", "aws_dynamodb_table")["this"]
+    assert "jsondecode(file(var.definition_file))" in text
+    assert table["hash_key"] == '${local.key_role["HASH"]}'
+    dynamic = {unquote(label): body for d in table["dynamic"] for label, body in d.items()}
+    assert dynamic["attribute"]["for_each"] == "${local.definition.attribute_definitions}"
+    assert dynamic["global_secondary_index"]["for_each"] == "${local.definition.global_secondary_indexes}"
+    gsi = dynamic["global_secondary_index"]["content"]
+    gsi = gsi[0] if isinstance(gsi, list) else gsi
+    assert gsi["projection_type"] == "${global_secondary_index.value.projection.type}"
+    # Nothing about the keys is spelled out by hand: no literal attribute names in the module.
+    for name in {a["name"] for a in table_definition()["attribute_definitions"]}:
+        assert f'"{name}"' not in text, f"modules/table/main.tf names attribute {name} instead of reading it"
+
+
+def test_the_table_json_makes_a_table_dynamodb_accepts():
+    definition = table_definition()
+    table = terraform_table(definition)
+    attributes = table["attributes"]
+    used = {table["hash_key"], table["range_key"]} | {
+        k for ix in table["indexes"].values() for k in (ix["hash_key"], ix["range_key"])
+    }
+    used.discard(None)
+    # DynamoDB refuses both an undefined key attribute and a defined attribute no key uses.
+    assert used == set(attributes), f"key attributes {sorted(used)} != defined {sorted(attributes)}"
+    assert set(attributes.values()) <= {"S", "N", "B"}
+    assert definition.get("billing_mode", "PAY_PER_REQUEST") == "PAY_PER_REQUEST"
+    for name, ix in table["indexes"].items():
+        assert ix["projection_type"] in {"ALL", "KEYS_ONLY", "INCLUDE"}, name
+        assert (ix["projection_type"] == "INCLUDE") == bool(ix["non_key_attributes"]), name
+    # The indexes the adapter queries (a sample of the current schema; adapt when it changes).
+    assert set(table["indexes"]) == {g["name"] for g in definition["global_secondary_indexes"]}
+
+
+def test_table_is_on_demand_with_pitr_encryption_and_deletion_protection():
+    table = blocks(MODULES / "table" / "main.tf", "resource", "aws_dynamodb_table")["this"]
+    assert unquote(table["billing_mode"]) == "PAY_PER_REQUEST"
+    assert table["point_in_time_recovery"][0]["enabled"] is True
+    assert table["deletion_protection_enabled"] == "${var.deletion_protection}"
+    variables = blocks(MODULES / "table" / "variables.tf", "variable")
+    assert variables["deletion_protection"]["default"] is True
+
+
+# ---- Lambda environments ------------------------------------------------------------------------
+
+
+def lambda_modules() -> dict[str, dict]:
+    modules = blocks(TF / "main.tf", "module")
+    return {name: modules[name] for name in LAMBDA_ENV}
+
+
+@pytest.mark.parametrize("function", sorted(LAMBDA_ENV))
+def test_terraform_sets_exactly_the_contracts_environment(function):
+    module = lambda_modules()[function]
+    assert unquote(module["source"]) == "./modules/lambda_function"
+    assert set(module["environment"]) - {"__is_block__"} == LAMBDA_ENV[function]
+
+
+@pytest.mark.parametrize("function", sorted(LAMBDA_CRATES))
+def test_the_lambda_code_reads_exactly_the_contracts_environment(function):
+    src = ROOT / LAMBDA_CRATES[function] / "src"
+    read = set()
+    for path in src.rglob("*.rs") if src.exists() else []:
+        read |= set(re.findall(r'"(NAVSYNC_[A-Z0-9_]+)"', path.read_text()))
+    if not read:
+        pytest.skip(f"{LAMBDA_CRATES[function]} reads no NAVSYNC_ variable yet")
+    # RUST_LOG is read by the tracing subscriber, not by name in the crate.
+    assert read == LAMBDA_ENV[function] - {"RUST_LOG"}
+
+
+def test_sync_deadline_margin_stays_inside_the_lambda_timeout():
+    sync = lambda_modules()["sync_lambda"]
+    assert sync["timeout_seconds"] == "${var.sync_timeout_seconds}"
+    assert sync["environment"]["NAVSYNC_DEADLINE_MARGIN_SECONDS"] == "${tostring(var.sync_deadline_margin_seconds)}"
+    variables = blocks(TF / "variables.tf", "variable")
+    assert variables["sync_timeout_seconds"]["default"] == 900
+    margin = variables["sync_deadline_margin_seconds"]["validation"][0]["condition"]
+    assert "var.sync_timeout_seconds" in margin
+
+
+# ---- IAM ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("function", sorted(LAMBDA_POLICY))
+def test_each_function_is_granted_exactly_the_contracts_actions_on_its_resources(function):
+    policy = blocks(TF / "iam.tf", "data", "aws_iam_policy_document")[function]
+    assert granted(policy) == LAMBDA_POLICY[function]
+    module = lambda_modules()[f"{function}_lambda"]
+    assert module["policy_json"] == f"${{data.aws_iam_policy_document.{function}.json}}"
+
+
+def test_api_writes_only_sync_state_items():
+    policy = blocks(TF / "iam.tf", "data", "aws_iam_policy_document")["api"]
+    writes = [st for st in statements(policy) if {"dynamodb:PutItem", "dynamodb:UpdateItem"} & {unquote(a) for a in as_list(st["actions"])}]
+    assert len(writes) == 1
+    (condition,) = writes[0]["condition"]
+    assert unquote(condition["test"]) == "ForAllValues:StringLike"
+    assert unquote(condition["variable"]) == "dynamodb:LeadingKeys"
+    assert [unquote(v) for v in as_list(condition["values"])] == SYNC_STATE_LEADING_KEYS
+    assert {unquote(a) for a in as_list(writes[0]["actions"])} == {"dynamodb:PutItem", "dynamodb:UpdateItem"}
+
+
+def test_sync_state_partition_keys_match_the_adapter():
+    item = ROOT / "adapters" / "dynamodb" / "src" / "item.rs"
+    if not item.exists():
+        pytest.skip("the DynamoDB adapter has no item.rs")
+    assert 'format!("SYNC#{}"' in item.read_text(), "sync_pk changed: update SYNC_STATE_LEADING_KEYS and iam.tf"
+
+
+def test_every_function_gets_only_logging_tracing_and_its_dead_letter_queue_besides():
+    policy = blocks(MODULES / "lambda_function" / "main.tf", "data", "aws_iam_policy_document")["runtime"]
+    assert granted(policy) == RUNTIME_ACTIONS
+
+
+def test_no_policy_grants_a_wildcard_action():
+    for path in TF.rglob("*.tf"):
+        for name, policy in blocks(path, "data", "aws_iam_policy_document").items():
+            for st in statements(policy):
+                for action in as_list(st.get("actions", [])):
+                    if unquote(st.get("effect", '"Allow"')) == "Allow":
+                        assert "*" not in unquote(action), f"{path.relative_to(ROOT)} {name}: {action}"
+
+
+# ---- SSM layout ---------------------------------------------------------------------------------
+
+
+def test_credential_parameters_follow_the_ssm_adapters_layout():
+    text = (MODULES / "credentials" / "main.tf").read_text()
+    locals_ = blocks(MODULES / "credentials" / "main.tf", "locals")
+    names = set(load(MODULES / "credentials" / "main.tf")["locals"][0]["fields"]) - {"__is_block__"}
+    names = {unquote(n) for n in names}
+    assert names == {"login", "password", "sign-key", "exchange-key"}
+    assert '"${var.prefix}/${pair[0]}/${pair[1]}"' in text, locals_
+    adapter = ROOT / "adapters" / "ssm" / "src" / "lib.rs"
+    source = adapter.read_text() if adapter.exists() else ""
+    constants = set(re.findall(r'pub const [A-Z_]+: &str = "([a-z-]+)";', source))
+    if not constants:
+        pytest.skip("the SSM adapter declares no parameter names yet")
+    assert constants == names
+    main = (TF / "main.tf").read_text()
+    assert 'ssm_prefix           = "/${var.name}/nav"' in main
+
+
+# ---- API ----------------------------------------------------------------------------------------
+
+
+def test_only_the_public_routes_skip_the_jwt_authorizer():
+    routes = blocks(MODULES / "http_api" / "main.tf", "resource", "aws_apigatewayv2_route")
+    assert set(routes) == {"authenticated", "public"}
+    assert unquote(routes["authenticated"]["route_key"]) == "$default"
+    assert unquote(routes["authenticated"]["authorization_type"]) == "JWT"
+    assert routes["public"]["for_each"] == "${toset(var.public_routes)}"
+    root_vars = blocks(TF / "variables.tf", "variable")
+    assert [unquote(r) for r in root_vars["public_routes"]["default"]] == ["GET /health"]
+
+
+# ---- Module structure and references (what `terraform validate` would catch) -------------------
+
+
+def module_dirs() -> list[Path]:
+    return [TF] + sorted(p for p in MODULES.iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("directory", module_dirs(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_standard_module_structure_and_documented_variables(directory):
+    for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf"):
+        assert (directory / name).exists(), f"{directory.relative_to(ROOT)} lacks {name}"
+    for name, var in blocks(directory / "variables.tf", "variable").items():
+        assert unquote(var.get("description", "")).strip(), f"variable {name} has no description"
+        assert "type" in var, f"variable {name} has no type"
+    for name, out in blocks(directory / "outputs.tf", "output").items():
+        assert unquote(out.get("description", "")).strip(), f"output {name} has no description"
+
+
+def tf_text(directory: Path) -> str:
+    # Without comments, so prose cannot count as a reference.
+    return "\n".join(re.sub(r"(?m)^\s*#.*$", "", p.read_text()) for p in sorted(directory.glob("*.tf")))
+
+
+@pytest.mark.parametrize("directory", module_dirs(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_variable_and_local_referenced_is_declared(directory):
+    text = tf_text(directory)
+    declared_vars = set(blocks(directory / "variables.tf", "variable"))
+    used_vars = set(re.findall(r"\bvar\.([A-Za-z0-9_]+)", text))
+    assert used_vars <= declared_vars, f"undeclared: {sorted(used_vars - declared_vars)}"
+    declared_locals = set()
+    for path in directory.glob("*.tf"):
+        for entry in load(path).get("locals", []):
+            declared_locals |= set(entry) - {"__is_block__", "__comments__"}
+    used_locals = set(re.findall(r"\blocal\.([A-Za-z0-9_]+)", text))
+    assert used_locals <= declared_locals, f"undeclared: {sorted(used_locals - declared_locals)}"
+
+
+def test_every_module_call_matches_the_modules_variables_and_outputs():
+    calls = {}
+    for path in TF.glob("*.tf"):
+        calls.update(blocks(path, "module"))
+    text = tf_text(TF)
+    for name, call in calls.items():
+        source = TF / unquote(call["source"])
+        variables = blocks(source / "variables.tf", "variable")
+        passed = set(call) - {"source", "__is_block__", "__comments__"}
+        assert passed <= set(variables), f"module {name} gets unknown {sorted(passed - set(variables))}"
+        required = {v for v, body in variables.items() if "default" not in body}
+        assert required <= passed, f"module {name} misses {sorted(required - passed)}"
+        outputs = set(blocks(source / "outputs.tf", "output"))
+        used = set(re.findall(rf"\bmodule\.{name}\.([A-Za-z0-9_]+)", text))
+        assert used <= outputs, f"module {name} has no output {sorted(used - outputs)}"
+    assert set(re.findall(r"\bmodule\.([A-Za-z0-9_]+)\.", text)) <= set(calls)
+
+
+# ---- checkov ------------------------------------------------------------------------------------
+
+
+def test_every_skipped_checkov_check_has_a_reason():
+    lines = (TF / ".checkov.yml").read_text().splitlines()
+    start = lines.index("skip-check:")
+    skips = [ln for ln in lines[start + 1 :] if ln.startswith("  - ")]
+    assert skips, "no skip-check entries"
+    for line in skips:
+        match = re.fullmatch(r"  - (CKV2?_[A-Z]+_\d+) # (.{30,})", line)
+        assert match, f"skip without a reason (or not one check per line): {line!r}"

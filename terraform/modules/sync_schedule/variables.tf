@@ -1,0 +1,48 @@
+variable "name" {
+  description = "Prefix of the schedule group, its schedules, the execution role and the dead-letter queue."
+  type        = string
+}
+
+variable "function_arn" {
+  description = "ARN of the sync Lambda."
+  type        = string
+}
+
+variable "taxpayers" {
+  description = "Taxpayer ids; each gets its own schedule, so one taxpayer's failure never delays another's sync."
+  type        = list(string)
+}
+
+variable "schedule_expression" {
+  description = "When each taxpayer's sync runs: rate(...) or cron(...)."
+  type        = string
+}
+
+variable "timezone" {
+  description = "Time zone of cron expressions."
+  type        = string
+  default     = "Europe/Budapest"
+}
+
+variable "lookback_days" {
+  description = "Lookback passed in each scheduled event."
+  type        = number
+}
+
+variable "retry_attempts" {
+  description = "How often the scheduler retries an invocation that failed to be delivered."
+  type        = number
+  default     = 3
+}
+
+variable "max_event_age_seconds" {
+  description = "How long the scheduler keeps retrying an undelivered invocation."
+  type        = number
+  default     = 3600
+}
+
+variable "kms_key_arn" {
+  description = "ARN of a customer managed KMS key for the dead-letter queue and the schedules; null uses AWS managed encryption."
+  type        = string
+  default     = null
+}
