@@ -1,0 +1,66 @@
+//! What can go wrong reading an invoice document. Every message is one line and names the
+//! element path (or byte offset) to look at.
+
+/// Why a document is not a usable NAV invoice.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("malformed XML at byte {position}: {message}")]
+    Xml { position: u64, message: String },
+    #[error(
+        "DOCTYPE declaration at byte {position} refused: NAV invoices have none, and entity \
+         declarations could expand without bound or read external files"
+    )]
+    Doctype { position: u64 },
+    #[error(
+        "entity reference &{name}; at {path} refused: only the five XML entities and character references are allowed"
+    )]
+    Entity { name: String, path: String },
+    #[error("document is {size} bytes, over the limit of {max}")]
+    TooLarge { size: usize, max: usize },
+    #[error("elements nest deeper than {max} at {path}")]
+    TooDeep { max: usize, path: String },
+    #[error("document ends inside {path}: truncated?")]
+    Truncated { path: String },
+    #[error("document is empty: no root element")]
+    Empty,
+    #[error("only UTF-8 documents are supported, the declaration says {0:?}")]
+    Encoding(String),
+    #[error("text is not valid UTF-8 at {path}")]
+    Utf8 { path: String },
+    #[error("content after the root element at byte {position}")]
+    TrailingContent { position: u64 },
+    #[error(
+        "not a NAV invoice document: root element <{root}> in namespace {namespace:?}; expected \
+         <InvoiceData> in http://schemas.nav.gov.hu/OSA/3.0/data (or 2.0, or a 1.x <Invoice>)"
+    )]
+    NotInvoice { root: String, namespace: String },
+    #[error("required element {path} is missing")]
+    Missing { path: String },
+    #[error("invalid tax number at {path}: {reason}")]
+    TaxNumber {
+        path: String,
+        reason: navsync_domain::TaxNumberError,
+    },
+    #[error("invalid value {value:?} at {path}: expected {expected}")]
+    Invalid {
+        path: String,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+impl ParseError {
+    /// An invalid value, shortened so that a hostile multi-megabyte text stays a one-line error.
+    pub(crate) fn invalid(path: &str, value: &str, expected: &'static str) -> Self {
+        const MAX: usize = 80;
+        let value = match value.char_indices().nth(MAX) {
+            Some((cut, _)) => format!("{}…", &value[..cut]),
+            None => value.to_owned(),
+        };
+        ParseError::Invalid {
+            path: path.to_owned(),
+            value,
+            expected,
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The element names the parser acts on, interned once per start tag so that the rest of the
+//! parser compares small integers instead of strings. Names are local (prefix dropped): NAV
+//! documents mix the default namespace with `base:` and `common:` for the same data.
+
+macro_rules! tags {
+    ($($variant:ident = $name:literal),+ $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum Tag {
+            /// Any element the parser does not read; it is skipped, never an error.
+            Other,
+            $($variant),+
+        }
+
+        impl Tag {
+            pub(crate) fn of(local_name: &[u8]) -> Tag {
+                match local_name {
+                    $($name => Tag::$variant,)+
+                    _ => Tag::Other,
+                }
+            }
+        }
+    };
+}
+
+tags! {
+    // Document level (3.0 and 2.0 root, 1.x root and its wrappers).
+    InvoiceDataRoot = b"InvoiceData",
+    InvoiceRoot = b"Invoice",
+    InvoiceExchange = b"invoiceExchange",
+    InvoiceDataHead = b"invoiceData",
+    InvoiceNumber = b"invoiceNumber",
+    InvoiceIssueDate = b"invoiceIssueDate",
+    CompletenessIndicator = b"completenessIndicator",
+    InvoiceMain = b"invoiceMain",
+    Invoice = b"invoice",
+    BatchInvoice = b"batchInvoice",
+    BatchIndex = b"batchIndex",
+    // Modification reference.
+    InvoiceReference = b"invoiceReference",
+    OriginalInvoiceNumber = b"originalInvoiceNumber",
+    ModifyWithoutMaster = b"modifyWithoutMaster",
+    ModificationIndex = b"modificationIndex",
+    // Parties.
+    SupplierInfo = b"supplierInfo",
+    SupplierTaxNumber = b"supplierTaxNumber",
+    GroupMemberTaxNumber = b"groupMemberTaxNumber",
+    CommunityVatNumber = b"communityVatNumber",
+    SupplierName = b"supplierName",
+    SupplierAddress = b"supplierAddress",
+    SupplierBankAccountNumber = b"supplierBankAccountNumber",
+    CustomerInfo = b"customerInfo",
+    CustomerVatStatus = b"customerVatStatus",
+    CustomerVatData = b"customerVatData",
+    CustomerTaxNumber = b"customerTaxNumber",
+    ThirdStateTaxId = b"thirdStateTaxId",
+    CustomerName = b"customerName",
+    CustomerAddress = b"customerAddress",
+    CustomerBankAccountNumber = b"customerBankAccountNumber",
+    TaxpayerId = b"taxpayerId",
+    VatCode = b"vatCode",
+    CountyCode = b"countyCode",
+    // Addresses.
+    SimpleAddress = b"simpleAddress",
+    DetailedAddress = b"detailedAddress",
+    CountryCode = b"countryCode",
+    PostalCode = b"postalCode",
+    City = b"city",
+    AdditionalAddressDetail = b"additionalAddressDetail",
+    StreetName = b"streetName",
+    PublicPlaceCategory = b"publicPlaceCategory",
+    Number = b"number",
+    Building = b"building",
+    Staircase = b"staircase",
+    Floor = b"floor",
+    Door = b"door",
+    LotNumber = b"lotNumber",
+    // Invoice details.
+    InvoiceDetail = b"invoiceDetail",
+    InvoiceCategory = b"invoiceCategory",
+    InvoiceDeliveryDate = b"invoiceDeliveryDate",
+    InvoiceDeliveryPeriodStart = b"invoiceDeliveryPeriodStart",
+    InvoiceDeliveryPeriodEnd = b"invoiceDeliveryPeriodEnd",
+    CurrencyCode = b"currencyCode",
+    ExchangeRate = b"exchangeRate",
+    PaymentMethod = b"paymentMethod",
+    PaymentDate = b"paymentDate",
+    InvoiceAppearance = b"invoiceAppearance",
+    // Lines.
+    Line = b"line",
+    LineNumber = b"lineNumber",
+    LineModificationReference = b"lineModificationReference",
+    LineNumberReference = b"lineNumberReference",
+    LineOperation = b"lineOperation",
+    AdvanceData = b"advanceData",
+    AdvanceIndicator = b"advanceIndicator",
+    LineDescription = b"lineDescription",
+    Quantity = b"quantity",
+    UnitOfMeasure = b"unitOfMeasure",
+    UnitOfMeasureOwn = b"unitOfMeasureOwn",
+    UnitPrice = b"unitPrice",
+    LineNetAmount = b"lineNetAmount",
+    LineNetAmountHuf = b"lineNetAmountHUF",
+    LineVatRate = b"lineVatRate",
+    LineVatAmount = b"lineVatAmount",
+    LineVatAmountHuf = b"lineVatAmountHUF",
+    LineGrossAmountNormal = b"lineGrossAmountNormal",
+    LineGrossAmountNormalHuf = b"lineGrossAmountNormalHUF",
+    LineGrossAmountSimplified = b"lineGrossAmountSimplified",
+    LineGrossAmountSimplifiedHuf = b"lineGrossAmountSimplifiedHUF",
+    LineVatContent = b"lineVatContent",
+    // VAT rate (VatRateType: 3.0 choice of 8; 2.0/1.x booleans and plain texts).
+    VatRate = b"vatRate",
+    VatPercentage = b"vatPercentage",
+    VatContent = b"vatContent",
+    VatExemption = b"vatExemption",
+    VatOutOfScope = b"vatOutOfScope",
+    Case = b"case",
+    Reason = b"reason",
+    VatDomesticReverseCharge = b"vatDomesticReverseCharge",
+    MarginSchemeIndicator = b"marginSchemeIndicator",
+    MarginSchemeVat = b"marginSchemeVat",
+    MarginSchemeNoVat = b"marginSchemeNoVat",
+    VatAmountMismatch = b"vatAmountMismatch",
+    NoVatCharge = b"noVatCharge",
+    // Summary.
+    InvoiceSummary = b"invoiceSummary",
+    SummaryByVatRate = b"summaryByVatRate",
+    SummarySimplified = b"summarySimplified",
+    VatRateNetAmount = b"vatRateNetAmount",
+    VatRateNetAmountHuf = b"vatRateNetAmountHUF",
+    VatRateVatAmount = b"vatRateVatAmount",
+    VatRateVatAmountHuf = b"vatRateVatAmountHUF",
+    VatRateGrossAmount = b"vatRateGrossAmount",
+    VatRateGrossAmountHuf = b"vatRateGrossAmountHUF",
+    VatContentGrossAmount = b"vatContentGrossAmount",
+    VatContentGrossAmountHuf = b"vatContentGrossAmountHUF",
+    InvoiceNetAmount = b"invoiceNetAmount",
+    InvoiceNetAmountHuf = b"invoiceNetAmountHUF",
+    InvoiceVatAmount = b"invoiceVatAmount",
+    InvoiceVatAmountHuf = b"invoiceVatAmountHUF",
+    InvoiceGrossAmount = b"invoiceGrossAmount",
+    InvoiceGrossAmountHuf = b"invoiceGrossAmountHUF",
+}

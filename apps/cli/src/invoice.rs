@@ -1,0 +1,43 @@
+//! `navsync invoice …`: commands on invoice documents.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Subcommand)]
+pub enum InvoiceCommand {
+    /// Parse a NAV invoice document and print it as JSON of the navsync invoice model.
+    #[command(
+        long_about = "Parse a NAV invoice document (the XML that queryInvoiceData's invoiceData \
+                      decodes to; schema 3.0, 2.0 or 1.x) and print the navsync invoice model as \
+                      pretty JSON: the document's number, issue date and schema version, and all \
+                      its invoices (one per batchInvoice for a batch modification).\n\n\
+                      A malformed file or one that is not an invoice document prints one line \
+                      on stderr and exits with status 1.",
+        after_help = "Example:\n  navsync invoice parse 'invoice-samples/Belfoldi devizas szamla.xml'"
+    )]
+    Parse(ParseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// The invoice document (XML) to parse.
+    pub file: PathBuf,
+}
+
+pub fn run(cmd: InvoiceCommand) -> Result<(), String> {
+    match cmd {
+        InvoiceCommand::Parse(args) => parse(&args),
+    }
+}
+
+fn parse(args: &ParseArgs) -> Result<(), String> {
+    let shown = args.file.display();
+    let xml = std::fs::read(&args.file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let data =
+        navsync_nav::invoice::parse_invoice_data(&xml).map_err(|e| format!("{shown}: {e}"))?;
+    let json = serde_json::to_string_pretty(&data).map_err(|e| format!("{shown}: {e}"))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{json}").map_err(|e| format!("writing the JSON: {e}"))
+}
