@@ -1,0 +1,176 @@
+//! What can go wrong talking to NAV, told apart the way the caller needs it: NAV's own error
+//! responses (with its errorCode), HTTP-level failures, and transport failures.
+
+use std::time::Duration;
+
+use navsync_domain::ports::NavError;
+
+use super::request::InvalidRequest;
+
+/// Which of NAV's error documents carried the error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// `GeneralErrorResponse` (api namespace): authentication, validation, processing errors.
+    GeneralError,
+    /// `GeneralExceptionResponse` (common namespace): a request NAV could not read at all.
+    GeneralException,
+    /// An operation's own response with `funcCode` ERROR.
+    OperationResult,
+}
+
+/// One `technicalValidationMessages` entry: a schema violation NAV found in the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TechnicalValidation {
+    pub result_code: String,
+    pub error_code: Option<String>,
+    pub message: Option<String>,
+}
+
+/// An error NAV answered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NavFault {
+    pub kind: FaultKind,
+    /// The HTTP status it came with.
+    pub status: u16,
+    /// NAV's errorCode, e.g. `INVALID_SECURITY_USER`; empty when NAV sent none.
+    pub code: String,
+    pub message: String,
+    pub technical_validation: Vec<TechnicalValidation>,
+}
+
+/// errorCodes after which the same request, sent again later, can succeed. A retry always gets
+/// a new requestId, so REQUEST_ID_NOT_UNIQUE is among them.
+const RETRYABLE_CODES: [&str; 3] = [
+    "OPERATION_FAILED",
+    "MAINTENANCE_MODE",
+    "REQUEST_ID_NOT_UNIQUE",
+];
+
+impl NavFault {
+    pub fn is_retryable(&self) -> bool {
+        RETRYABLE_CODES.contains(&self.code.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    /// The request was not sent: a parameter or the login breaks the schema or NAV's rules.
+    #[error(transparent)]
+    InvalidRequest(#[from] InvalidRequest),
+    /// NAV answered with an error document.
+    #[error("NAV error {code} (HTTP {status}): {message}", code = .0.code, status = .0.status, message = .0.message)]
+    Nav(NavFault),
+    /// A body that is not XML, e.g. a gateway's HTML error page.
+    #[error("HTTP {status} with a non-XML body: {excerpt:?}")]
+    NonXmlBody { status: u16, excerpt: String },
+    /// XML that is not the expected response (wrong root, missing or malformed element).
+    #[error("unexpected response (HTTP {status}): {reason}")]
+    InvalidResponse { status: u16, reason: String },
+    #[error("response larger than {limit} bytes")]
+    ResponseTooLarge { limit: usize },
+    /// No complete response within the configured timeout.
+    #[error("NAV did not answer within {0:?}")]
+    Timeout(Duration),
+    /// The connection was reset or closed before a complete response.
+    #[error("connection reset: {0}")]
+    ConnectionReset(String),
+    /// No connection could be made (refused, DNS, TLS).
+    #[error("cannot connect to NAV: {0}")]
+    Connect(String),
+    #[error("HTTP transport error: {0}")]
+    Transport(String),
+    /// `invoiceData` could not be decoded (base64, gzip, over the size cap).
+    #[error("invoice data: {0}")]
+    Decode(String),
+    /// The client could not be built from its configuration.
+    #[error("NAV client configuration: {0}")]
+    Config(String),
+}
+
+impl ClientError {
+    /// Whether sending the request again may succeed: NAV's OPERATION_FAILED and maintenance,
+    /// any 5xx without an error document NAV marks final, timeouts, resets and refused
+    /// connections. Never authentication or validation errors.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ClientError::Nav(fault) => fault.is_retryable(),
+            // A gateway or proxy page stands in for NAV's answer; whatever its status, NAV may
+            // answer properly next time.
+            ClientError::NonXmlBody { .. } => true,
+            ClientError::InvalidResponse { status, .. } => {
+                *status >= 500 || *status == 408 || *status == 429
+            }
+            ClientError::Timeout(_) | ClientError::ConnectionReset(_) | ClientError::Connect(_) => {
+                true
+            }
+            ClientError::Transport(_) => true,
+            ClientError::InvalidRequest(_)
+            | ClientError::ResponseTooLarge { .. }
+            | ClientError::Decode(_)
+            | ClientError::Config(_) => false,
+        }
+    }
+
+    /// NAV's errorCode, where NAV sent one.
+    pub fn nav_code(&self) -> Option<&str> {
+        match self {
+            ClientError::Nav(f) if !f.code.is_empty() => Some(&f.code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, where a response came.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Nav(f) => Some(f.status),
+            ClientError::NonXmlBody { status, .. }
+            | ClientError::InvalidResponse { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+impl From<ClientError> for NavError {
+    /// The port's view, after retries: what may pass is `Unavailable`, the rest `Rejected`,
+    /// and an unreadable document `InvalidDocument`.
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Decode(_) | ClientError::ResponseTooLarge { .. } => {
+                NavError::InvalidDocument(e.to_string())
+            }
+            ClientError::Nav(ref f) if !f.is_retryable() => NavError::Rejected {
+                code: if f.code.is_empty() {
+                    format!("HTTP_{}", f.status)
+                } else {
+                    f.code.clone()
+                },
+                message: f.message.clone(),
+            },
+            ClientError::InvalidRequest(ref r) => NavError::Rejected {
+                code: "CLIENT_VALIDATION".into(),
+                message: r.to_string(),
+            },
+            // NAV answered, but not in a form this client reads: not the caller's fault, and
+            // not a reason to give up on the invoice for good.
+            ClientError::InvalidResponse { .. } => NavError::Unavailable {
+                code: None,
+                message: e.to_string(),
+            },
+            ClientError::Config(ref m) => NavError::Rejected {
+                code: "CLIENT_CONFIGURATION".into(),
+                message: m.clone(),
+            },
+            ref other if !other.is_retryable() => NavError::Rejected {
+                code: other
+                    .status()
+                    .map(|s| format!("HTTP_{s}"))
+                    .unwrap_or_else(|| "CLIENT".into()),
+                message: other.to_string(),
+            },
+            other => NavError::Unavailable {
+                code: other.nav_code().map(str::to_owned),
+                message: other.to_string(),
+            },
+        }
+    }
+}
