@@ -1,0 +1,157 @@
+//! Opaque, authenticated pagination cursors. A cursor holds where the last page ended and a
+//! hash of the query (taxpayer, direction, every filter, the order) it was issued for, all
+//! signed with HMAC-SHA256 under a key only the server has. A client can neither edit one nor
+//! replay it against another taxpayer or query: either fails verification → `RepoError::Invalid`.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use navsync_domain::ports::RepoError;
+use navsync_domain::query::InvoiceQuery;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Where a page ended: the last returned item's table key and its date sort key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Position {
+    pub pk: String,
+    pub sk: String,
+    pub sort: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    /// Version, so a later format can refuse older cursors clearly.
+    v: u8,
+    /// SHA-256 of the query the cursor belongs to, without cursor and limit.
+    q: String,
+    p: Position,
+}
+
+/// The query's identity: everything but the cursor and page size.
+fn query_hash(query: &InvoiceQuery) -> String {
+    let mut q = query.clone();
+    q.cursor = None;
+    q.limit = 0;
+    let json = serde_json::to_vec(&q).expect("a query always serializes");
+    hex(&Sha256::digest(&json))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(Clone)]
+pub(crate) struct CursorSigner {
+    key: Vec<u8>,
+}
+
+impl CursorSigner {
+    pub fn new(key: Vec<u8>) -> Self {
+        Self { key }
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length")
+    }
+
+    pub fn issue(&self, query: &InvoiceQuery, position: Position) -> String {
+        let payload = Payload {
+            v: 1,
+            q: query_hash(query),
+            p: position,
+        };
+        let body = serde_json::to_vec(&payload).expect("a cursor always serializes");
+        let mut mac = self.mac();
+        mac.update(&body);
+        let tag = mac.finalize().into_bytes();
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(&body), URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    /// The position in `query.cursor`, when it is one this store issued for this very query.
+    pub fn open(&self, query: &InvoiceQuery) -> Result<Option<Position>, RepoError> {
+        let Some(cursor) = query.cursor.as_deref() else {
+            return Ok(None);
+        };
+        let invalid = |why: &str| RepoError::Invalid(format!("cursor {why}; start again without one"));
+        let (body, tag) = cursor.split_once('.').ok_or_else(|| invalid("is malformed"))?;
+        let body = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| invalid("is malformed"))?;
+        let tag = URL_SAFE_NO_PAD
+            .decode(tag)
+            .map_err(|_| invalid("is malformed"))?;
+        let mut mac = self.mac();
+        mac.update(&body);
+        mac.verify_slice(&tag)
+            .map_err(|_| invalid("was not issued by this store"))?;
+        let payload: Payload =
+            serde_json::from_slice(&body).map_err(|_| invalid("is malformed"))?;
+        if payload.v != 1 {
+            return Err(invalid("has an unknown version"));
+        }
+        if payload.q != query_hash(query) {
+            return Err(invalid("belongs to another query or taxpayer"));
+        }
+        Ok(Some(payload.p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use navsync_domain::Direction;
+
+    fn query(tp: &str) -> InvoiceQuery {
+        InvoiceQuery::new(tp.parse().unwrap(), Direction::Inbound)
+    }
+
+    fn position() -> Position {
+        Position {
+            pk: "INV#x".into(),
+            sk: "B#".into(),
+            sort: "2024-01-01".into(),
+        }
+    }
+
+    #[test]
+    fn a_cursor_opens_for_its_own_query_only() {
+        let signer = CursorSigner::new(b"k".repeat(32));
+        let mut q = query("11111111");
+        q.cursor = Some(signer.issue(&q, position()));
+        assert_eq!(signer.open(&q).unwrap(), Some(position()));
+        q.limit = 7; // the page size may change between pages
+        assert_eq!(signer.open(&q).unwrap(), Some(position()));
+
+        let mut other = query("12345676");
+        other.cursor = q.cursor.clone();
+        assert!(matches!(signer.open(&other), Err(RepoError::Invalid(_))));
+        let mut filtered = q.clone();
+        filtered.currency = Some("EUR".into());
+        assert!(matches!(signer.open(&filtered), Err(RepoError::Invalid(_))));
+    }
+
+    #[test]
+    fn edited_or_foreign_cursors_are_refused() {
+        let signer = CursorSigner::new(b"k".repeat(32));
+        let mut q = query("11111111");
+        let cursor = signer.issue(&q, position());
+        let (body, tag) = cursor.split_once('.').unwrap();
+        let mut payload: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).unwrap()).unwrap();
+        payload["p"]["pk"] = "INV#12345676#INBOUND#".into();
+        let forged = format!(
+            "{}.{tag}",
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload).unwrap())
+        );
+        for bad in [forged.as_str(), "garbage", "a.b", ""] {
+            q.cursor = Some(bad.into());
+            assert!(matches!(signer.open(&q), Err(RepoError::Invalid(_))), "{bad}");
+        }
+        q.cursor = Some(cursor);
+        let other_key = CursorSigner::new(b"z".repeat(32));
+        assert!(matches!(other_key.open(&q), Err(RepoError::Invalid(_))));
+    }
+}
