@@ -1,1 +1,195 @@
-//! Work in progress.
+//! A local NAV Online Számla 3.0 server for tests, demos and fault drills.
+//!
+//! It serves the query operations at NAV's paths with NAV's XML, authentication, error codes
+//! and paging rules, over invoices from a seeded generator (and optionally folders of invoice
+//! files), and can misbehave on purpose: NAV's traffic restriction, latency, 500/503/504
+//! answers, connection resets, and invoices listed before their data can be fetched.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), navsync_nav_sim::SimError> {
+//! let config = navsync_nav_sim::SimConfig::new(42, 200, chrono::Utc::now());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let sim = navsync_nav_sim::start(config, listener).await?;
+//! println!("{}", sim.base_url());
+//! sim.add_invoices(5);
+//! println!("{:?}", sim.stats());
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+pub mod auth;
+pub mod config;
+pub mod generator;
+pub mod invoice_xml;
+pub mod request;
+pub mod response;
+pub mod rng;
+mod server;
+pub mod store;
+pub mod traffic;
+pub mod xml_tree;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use config::{Faults, SimConfig};
+pub use request::Operation;
+pub use server::SimStats;
+
+use generator::Generator;
+use server::SimState;
+use store::Store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("cannot load invoice files: {0}")]
+    Files(String),
+}
+
+/// What a client needs to act as one simulated taxpayer.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaxpayerCredentials {
+    pub name: String,
+    pub tax_number: String,
+    pub login: String,
+    pub password: String,
+    pub sign_key: String,
+    pub exchange_key: String,
+}
+
+/// A running simulator.
+pub struct SimHandle {
+    state: Arc<SimState>,
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SimHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// NAV's context root on this server, e.g. `http://127.0.0.1:8080/invoiceService/v3`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/invoiceService/v3", self.addr)
+    }
+
+    pub fn taxpayers(&self) -> Vec<TaxpayerCredentials> {
+        let generator = self
+            .state
+            .generator
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        generator
+            .taxpayers
+            .iter()
+            .map(|t| TaxpayerCredentials {
+                name: t.company.name.clone(),
+                tax_number: t
+                    .company
+                    .tax_number
+                    .as_ref()
+                    .map(|n| n.taxpayer_id.to_string())
+                    .unwrap_or_default(),
+                login: t.login.clone(),
+                password: t.password.clone(),
+                sign_key: t.sign_key.clone(),
+                exchange_key: t.exchange_key.clone(),
+            })
+            .collect()
+    }
+
+    /// Adds `per_taxpayer` new invoices for every taxpayer, reported now; returns how many.
+    pub fn add_invoices(&self, per_taxpayer: usize) -> usize {
+        self.state.add_invoices(per_taxpayer)
+    }
+
+    pub fn stats(&self) -> SimStats {
+        self.state.stats()
+    }
+
+    pub fn set_maintenance(&self, on: bool) {
+        self.state.maintenance.store(on, Ordering::Relaxed);
+    }
+
+    /// Every invoice the simulator holds, in listing order.
+    pub fn invoices(&self) -> Vec<store::StoredInvoice> {
+        self.state
+            .store
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .all()
+            .to_vec()
+    }
+
+    /// Runs until the process is interrupted (Ctrl-C) or [`SimHandle::shutdown`] elsewhere.
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Builds the data set and serves on `listener` in a background task.
+pub async fn start(config: SimConfig, listener: TcpListener) -> Result<SimHandle, SimError> {
+    let addr = listener.local_addr()?;
+    let cfg = config.clone();
+    let (generator, store) = tokio::task::spawn_blocking(move || build_data(&cfg))
+        .await
+        .map_err(|e| SimError::Files(e.to_string()))??;
+    let state = Arc::new(SimState::new(config, generator, store));
+    let (stop, stop_rx) = watch::channel(false);
+    let app = server::router(state.clone());
+    let task = tokio::spawn(server::accept_loop(listener, app, stop_rx));
+    Ok(SimHandle {
+        state,
+        addr,
+        stop,
+        task,
+    })
+}
+
+/// Starts the simulator and serves until the task is cancelled.
+pub async fn serve(config: SimConfig, listener: TcpListener) -> Result<(), SimError> {
+    start(config, listener).await?.wait().await;
+    Ok(())
+}
+
+fn build_data(config: &SimConfig) -> Result<(Generator, Store), SimError> {
+    let mut generator = Generator::new(config.seed, config.taxpayers, config.compressed_share);
+    let mut store = Store::default();
+    store.insert(generator.generate(
+        config.invoices_per_taxpayer,
+        config.period.0,
+        config.period.1,
+    ));
+    for dir in &config.invoice_dirs {
+        store.insert(files::load_dir(dir, config.seed).map_err(SimError::Files)?);
+    }
+    Ok((generator, store))
+}
+
+mod files {
+    use std::path::Path;
+
+    use crate::store::StoredInvoice;
+
+    /// Served invoice files: not available until the document parser lands.
+    pub fn load_dir(dir: &Path, _seed: u64) -> Result<Vec<StoredInvoice>, String> {
+        Err(format!(
+            "{}: serving invoice files is not supported in this build",
+            dir.display()
+        ))
+    }
+}

@@ -1,0 +1,74 @@
+//! What one simulator run looks like: its data and its fault drills.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::request::Operation;
+
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Same seed, same period: same taxpayers, credentials and invoices.
+    pub seed: u64,
+    pub taxpayers: usize,
+    /// Generated invoices per taxpayer (both directions, modifications included).
+    pub invoices_per_taxpayer: usize,
+    /// Generated `insDate`s fall in [from, to).
+    pub period: (DateTime<Utc>, DateTime<Utc>),
+    /// Share of invoices reported (and so returned) gzip-compressed.
+    pub compressed_share: f64,
+    /// Folders of invoice XML files to serve besides the generated ones.
+    pub invoice_dirs: Vec<PathBuf>,
+    pub faults: Faults,
+}
+
+impl SimConfig {
+    /// A small, fixed data set: `invoices` per taxpayer over the 30 days before `now`.
+    pub fn new(seed: u64, invoices: usize, now: DateTime<Utc>) -> Self {
+        Self {
+            seed,
+            taxpayers: 1,
+            invoices_per_taxpayer: invoices,
+            period: (now - chrono::Duration::days(30), now),
+            compressed_share: 0.3,
+            invoice_dirs: Vec::new(),
+            faults: Faults::default(),
+        }
+    }
+}
+
+/// Fault drills. Shares are probabilities per request, drawn from a stream seeded by the run's
+/// seed, so a run with the same requests in the same order fails the same way.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// NAV's traffic restriction (spec 1.6.11).
+    pub traffic_restriction: bool,
+    /// Restrict every query operation, not only the ones NAV lists (queryInvoiceData, queryTaxpayer).
+    pub restrict_all_operations: bool,
+    /// Added to every NAV request before it is answered.
+    pub latency: Duration,
+    /// Share answered 500 `OPERATION_FAILED`.
+    pub operation_failed_share: f64,
+    /// Start in maintenance mode (every request 503 `MAINTENANCE_MODE`).
+    pub maintenance: bool,
+    /// Share answered 503 `MAINTENANCE_MODE`.
+    pub maintenance_share: f64,
+    /// Share answered with a gateway's non-XML 504 page.
+    pub gateway_timeout_share: f64,
+    /// Share whose connection is reset without an answer.
+    pub reset_share: f64,
+    /// Share of invoices `queryInvoiceData` does not return until `data_lag` after a digest
+    /// first listed them.
+    pub data_lag_share: f64,
+    pub data_lag: Duration,
+}
+
+impl Faults {
+    /// Operations under the traffic restriction: those of spec 1.6.11's list this simulator
+    /// serves, or all of them.
+    pub fn restricted(&self, op: Operation) -> bool {
+        self.restrict_all_operations
+            || matches!(op, Operation::QueryInvoiceData | Operation::QueryTaxpayer)
+    }
+}
