@@ -2,7 +2,7 @@
 //! NORMAL/SIMPLIFIED/AGGREGATE invoices in HUF, EUR and USD, mixed VAT rates and exemptions,
 //! and MODIFY/STORNO chains. The same seed and period give the same invoices, byte for byte.
 
-use chrono::{DateTime, Days, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Days, Duration, NaiveDate, SubsecRound, TimeZone, Utc};
 use navsync_domain::{
     Address, Invoice, InvoiceCategory, InvoiceNumber, InvoiceOperation, Line, LineModification,
     ModificationReference, Party, PaymentMethod, SchemaVersion, TaxNumber, TaxpayerId, Totals,
@@ -309,7 +309,7 @@ impl Generator {
         // Distinct, increasing insDates ending at `now`, like a burst of fresh reports.
         let n = out.len() as i64;
         for (i, s) in out.iter_mut().enumerate() {
-            s.ins_date = now - Duration::milliseconds((n - i as i64) * 3);
+            s.ins_date = (now - Duration::milliseconds((n - i as i64) * 3)).trunc_subsecs(3);
         }
         out
     }
@@ -648,7 +648,8 @@ impl Generator {
         StoredInvoice {
             invoice,
             operation,
-            ins_date,
+            // NAV's timestamps carry milliseconds; a finer insDate could not be queried exactly.
+            ins_date: ins_date.trunc_subsecs(3),
             ins_cus_user,
             transaction_id,
             index: 1,

@@ -28,6 +28,7 @@ pub struct Tweak {
     pub password_crypto: Option<String>,
 }
 
+#[derive(Debug)]
 pub struct Reply {
     pub status: u16,
     pub body: String,
