@@ -318,29 +318,21 @@ fn search_page(
         )));
     }
     let position = inner.cursors.open(query)?;
-    let mut filter = search::filter(query);
+    let all = search::filter(query, None);
 
-    let count_sql = format!(
-        "SELECT count(*) FROM (SELECT 1 FROM invoice WHERE {} LIMIT {})",
-        filter.sql(),
-        TOTAL_COUNT_CAP + 1
-    );
+    let count_sql = search::count_sql(&all, TOTAL_COUNT_CAP + 1);
     let counted: u64 = conn
         .prepare_cached(&count_sql)
-        .and_then(|mut s| s.query_row(rusqlite::params_from_iter(&filter.params), |r| r.get(0)))
+        .and_then(|mut s| s.query_row(rusqlite::params_from_iter(&all.params), |r| r.get(0)))
         .map_err(db_err)?;
     let total = (counted <= TOTAL_COUNT_CAP).then_some(counted);
 
-    if let Some(position) = position {
-        search::after(&mut filter, query.order, position);
-    }
+    let filter = match position {
+        Some(p) => search::filter(query, Some(p)),
+        None => all,
+    };
     // One more than the page: whether it exists decides if there is a next page.
-    let sql = format!(
-        "SELECT summary, issue_date, invoice_number, supplier, batch FROM invoice WHERE {} {} LIMIT {}",
-        filter.sql(),
-        search::order_by(query.order),
-        query.limit + 1
-    );
+    let sql = search::page_sql(&filter, query.order, query.limit + 1);
     let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
     let mut rows = stmt
         .query(rusqlite::params_from_iter(&filter.params))

@@ -49,8 +49,9 @@ fn prefix_upper_bound(prefix: &str) -> Option<String> {
     None
 }
 
-/// Every filter of `query` (not its cursor).
-pub(crate) fn filter(query: &InvoiceQuery) -> Filter {
+/// Every filter of `query` and, given the position its cursor holds, the rows after it in the
+/// query's order.
+pub(crate) fn filter(query: &InvoiceQuery, position: Option<Position>) -> Filter {
     let mut f = Filter {
         clauses: Vec::new(),
         params: Vec::new(),
@@ -62,11 +63,27 @@ pub(crate) fn filter(query: &InvoiceQuery) -> Filter {
             text(query.direction.as_str()),
         ],
     );
-    if let Some(d) = query.issue_date_from {
-        f.push("issue_date >= ?", [Value::Integer(day_number(d))]);
+    // One bound each way, the query's or the cursor's, whichever is tighter: SQLite ranges an
+    // index over one bound each way, and the cursor's makes a later page start where the
+    // previous one ended instead of walking past every earlier page.
+    let cursor_day = position.as_ref().map(|p| i64::from(p.issue_date));
+    let (cursor_from, cursor_to) = match query.order {
+        SortOrder::NewestFirst => (None, cursor_day),
+        SortOrder::OldestFirst => (cursor_day, None),
+    };
+    let from = [query.issue_date_from.map(day_number), cursor_from]
+        .into_iter()
+        .flatten()
+        .max();
+    let to = [query.issue_date_to.map(day_number), cursor_to]
+        .into_iter()
+        .flatten()
+        .min();
+    if let Some(d) = from {
+        f.push("issue_date >= ?", [Value::Integer(d)]);
     }
-    if let Some(d) = query.issue_date_to {
-        f.push("issue_date <= ?", [Value::Integer(day_number(d))]);
+    if let Some(d) = to {
+        f.push("issue_date <= ?", [Value::Integer(d)]);
     }
     if let Some(t) = query.partner_tax_number {
         f.push("partner_tax = ?", [text(t.as_str())]);
@@ -116,27 +133,25 @@ pub(crate) fn filter(query: &InvoiceQuery) -> Filter {
     if let Some(o) = query.operation {
         f.push("operation = ?", [text(o.as_str())]);
     }
+    if let Some(p) = position {
+        let op = match query.order {
+            SortOrder::NewestFirst => "<",
+            SortOrder::OldestFirst => ">",
+        };
+        f.push(
+            format!("(issue_date, invoice_number, supplier, batch) {op} (?, ?, ?, ?)"),
+            [
+                Value::Integer(i64::from(p.issue_date)),
+                text(p.invoice_number),
+                text(p.supplier),
+                Value::Integer(p.batch),
+            ],
+        );
+    }
     f
 }
 
-/// Rows after `position` in the query's order.
-pub(crate) fn after(f: &mut Filter, order: SortOrder, position: Position) {
-    let op = match order {
-        SortOrder::NewestFirst => "<",
-        SortOrder::OldestFirst => ">",
-    };
-    f.push(
-        format!("(issue_date, invoice_number, supplier, batch) {op} (?, ?, ?, ?)"),
-        [
-            Value::Integer(i64::from(position.issue_date)),
-            text(position.invoice_number),
-            text(position.supplier),
-            Value::Integer(position.batch),
-        ],
-    );
-}
-
-pub(crate) fn order_by(order: SortOrder) -> &'static str {
+fn order_by(order: SortOrder) -> &'static str {
     match order {
         SortOrder::NewestFirst => {
             "ORDER BY issue_date DESC, invoice_number DESC, supplier DESC, batch DESC"
@@ -145,9 +160,98 @@ pub(crate) fn order_by(order: SortOrder) -> &'static str {
     }
 }
 
+/// Up to `limit` rows in the listing order: the summary and the row's position.
+pub(crate) fn page_sql(f: &Filter, order: SortOrder, limit: u32) -> String {
+    format!(
+        "SELECT summary, issue_date, invoice_number, supplier, batch FROM invoice WHERE {} {} LIMIT {limit}",
+        f.sql(),
+        order_by(order)
+    )
+}
+
+/// The number of matches, counting no further than `cap`.
+pub(crate) fn count_sql(f: &Filter, cap: u64) -> String {
+    format!(
+        "SELECT count(*) FROM (SELECT 1 FROM invoice WHERE {} LIMIT {cap})",
+        f.sql()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use navsync_domain::{Direction, InvoiceOperation, PaymentMethod};
+    use rusqlite::Connection;
+
+    /// How SQLite runs each kind of page: always from an index, never sorting the matches
+    /// (a sort would read every match before returning the first 100), never scanning the
+    /// table. What a page of 100 over a million rows costs follows from this; the benchmark
+    /// (benches/page_of_100.rs) measures it.
+    #[test]
+    fn pages_are_index_range_scans_without_a_sort() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::amount::register(&conn).unwrap();
+        crate::schema::migrate_to(&mut conn, crate::schema::CURRENT).unwrap();
+        let tp = "12345676".parse().unwrap();
+        let base = InvoiceQuery::new(tp, Direction::Outbound);
+        let with = |f: &dyn Fn(&mut InvoiceQuery)| {
+            let mut q = base.clone();
+            f(&mut q);
+            q
+        };
+        let cases = [
+            (base.clone(), "invoice_by_date"),
+            (
+                with(&|q| q.order = SortOrder::OldestFirst),
+                "invoice_by_date",
+            ),
+            (
+                with(&|q| {
+                    q.issue_date_from = chrono::NaiveDate::from_ymd_opt(2024, 1, 1);
+                    q.issue_date_to = chrono::NaiveDate::from_ymd_opt(2024, 1, 31);
+                }),
+                "invoice_by_date",
+            ),
+            (
+                with(&|q| q.partner_tax_number = Some("99999999".parse().unwrap())),
+                "invoice_by_partner",
+            ),
+            (
+                with(&|q| {
+                    q.currency = Some("EUR".into());
+                    q.payment_method = Some(PaymentMethod::Card);
+                    q.operation = Some(InvoiceOperation::Create);
+                    q.partner_name = Some("kft".into());
+                    q.min_gross_huf = Some(rust_decimal::Decimal::ONE_HUNDRED);
+                }),
+                "invoice_by_date",
+            ),
+        ];
+        for (query, index) in cases {
+            for with_cursor in [false, true] {
+                let position = with_cursor.then(|| Position {
+                    issue_date: 739_000,
+                    invoice_number: "SZ-1".into(),
+                    supplier: "99999999".into(),
+                    batch: -1,
+                });
+                let f = filter(&query, position);
+                let sql = format!("EXPLAIN QUERY PLAN {}", page_sql(&f, query.order, 101));
+                let mut stmt = conn.prepare(&sql).unwrap();
+                let plan: Vec<String> = stmt
+                    .query_map(rusqlite::params_from_iter(&f.params), |r| r.get(3))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                let plan = plan.join("; ");
+                assert!(
+                    plan.contains(&format!("USING INDEX {index}")),
+                    "{query:?}: {plan}"
+                );
+                assert!(!plan.contains("TEMP B-TREE"), "{query:?}: {plan}");
+            }
+        }
+    }
 
     #[test]
     fn prefix_bounds_hold_exactly_the_prefixed_strings() {
