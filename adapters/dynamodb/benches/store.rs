@@ -41,11 +41,20 @@ fn main() {
         let sdk = emulator.sdk_config().await;
         let table = emu::new_table(&sdk, "bench").await;
         let bucket = emu::new_bucket(&sdk, "bench").await;
-        let archive = S3Archive::new(&sdk, S3Config { force_path_style: true, ..S3Config::new(bucket) })
-            .expect("config");
-        let store = DynamoStore::new(&sdk, DynamoConfig::new(table, b"bench-cursor-key-of-at-least-32-bytes".to_vec()))
-            .expect("config")
-            .with_overflow(Arc::new(archive.clone()));
+        let archive = S3Archive::new(
+            &sdk,
+            S3Config {
+                force_path_style: true,
+                ..S3Config::new(bucket)
+            },
+        )
+        .expect("config");
+        let store = DynamoStore::new(
+            &sdk,
+            DynamoConfig::new(table, b"bench-cursor-key-of-at-least-32-bytes".to_vec()),
+        )
+        .expect("config")
+        .with_overflow(Arc::new(archive.clone()));
 
         // Warm-up: connections, table and bucket caches.
         store.put_many(&records(0, 25)).await.expect("warm-up");
@@ -63,8 +72,14 @@ fn main() {
             let mut stored = Vec::with_capacity(chunk.len());
             for r in chunk {
                 let xml = sample_xml(r.key.id.invoice_number.as_str());
-                let document = archive.put(&r.key, r.invoice.issue_date, &xml).await.expect("archive");
-                stored.push(InvoiceRecord { document, ..r.clone() });
+                let document = archive
+                    .put(&r.key, r.invoice.issue_date, &xml)
+                    .await
+                    .expect("archive");
+                stored.push(InvoiceRecord {
+                    document,
+                    ..r.clone()
+                });
             }
             store.put_many(&stored).await.expect("put_many");
         }

@@ -67,7 +67,11 @@ impl CursorSigner {
         let mut mac = self.mac();
         mac.update(&body);
         let tag = mac.finalize().into_bytes();
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(&body), URL_SAFE_NO_PAD.encode(tag))
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&body),
+            URL_SAFE_NO_PAD.encode(tag)
+        )
     }
 
     /// The position in `query.cursor`, when it is one this store issued for this very query.
@@ -75,8 +79,11 @@ impl CursorSigner {
         let Some(cursor) = query.cursor.as_deref() else {
             return Ok(None);
         };
-        let invalid = |why: &str| RepoError::Invalid(format!("cursor {why}; start again without one"));
-        let (body, tag) = cursor.split_once('.').ok_or_else(|| invalid("is malformed"))?;
+        let invalid =
+            |why: &str| RepoError::Invalid(format!("cursor {why}; start again without one"));
+        let (body, tag) = cursor
+            .split_once('.')
+            .ok_or_else(|| invalid("is malformed"))?;
         let body = URL_SAFE_NO_PAD
             .decode(body)
             .map_err(|_| invalid("is malformed"))?;
@@ -148,7 +155,10 @@ mod tests {
         );
         for bad in [forged.as_str(), "garbage", "a.b", ""] {
             q.cursor = Some(bad.into());
-            assert!(matches!(signer.open(&q), Err(RepoError::Invalid(_))), "{bad}");
+            assert!(
+                matches!(signer.open(&q), Err(RepoError::Invalid(_))),
+                "{bad}"
+            );
         }
         q.cursor = Some(cursor);
         let other_key = CursorSigner::new(b"z".repeat(32));

@@ -48,7 +48,10 @@ pub(crate) fn invoice_pk_prefix(taxpayer: TaxpayerId, direction: Direction) -> S
 }
 
 fn batch_part(key: &InvoiceKey) -> String {
-    key.id.batch_index.map(|i| format!("{i:010}")).unwrap_or_default()
+    key.id
+        .batch_index
+        .map(|i| format!("{i:010}"))
+        .unwrap_or_default()
 }
 
 /// Sort key of the date-ordered indexes: issue date, then number, supplier and batch.
@@ -105,7 +108,10 @@ pub(crate) fn encode(record: &InvoiceRecord) -> Result<Encoded, RepoError> {
     if let Some(partner) = summary.partner_tax_number {
         item.insert(
             "gsi2pk".into(),
-            s(format!("{}#{partner}", tp_dir(key.taxpayer, key.id.direction))),
+            s(format!(
+                "{}#{partner}",
+                tp_dir(key.taxpayer, key.id.direction)
+            )),
         );
         item.insert("partner_tax".into(), s(partner.to_string()));
     }
@@ -134,11 +140,19 @@ pub(crate) fn encode(record: &InvoiceRecord) -> Result<Encoded, RepoError> {
         // Lower-cased here so the index can do `InvoiceQuery::matches`' case-insensitive match.
         item.insert("partner_name_lc".into(), s(name.to_lowercase()));
     }
-    let summary_json = serde_json::to_string(&summary)
-        .map_err(|e| RepoError::Invalid(format!("invoice {} does not serialize: {e}", key.id.invoice_number)))?;
+    let summary_json = serde_json::to_string(&summary).map_err(|e| {
+        RepoError::Invalid(format!(
+            "invoice {} does not serialize: {e}",
+            key.id.invoice_number
+        ))
+    })?;
     item.insert("summary".into(), s(summary_json));
-    let doc = serde_json::to_vec(record)
-        .map_err(|e| RepoError::Invalid(format!("invoice {} does not serialize: {e}", key.id.invoice_number)))?;
+    let doc = serde_json::to_vec(record).map_err(|e| {
+        RepoError::Invalid(format!(
+            "invoice {} does not serialize: {e}",
+            key.id.invoice_number
+        ))
+    })?;
     Ok(Encoded { item, doc })
 }
 
@@ -156,8 +170,12 @@ pub(crate) fn get_s<'a>(item: &'a Item, name: &str) -> Result<&'a str, RepoError
 
 pub(crate) fn decode_summary(item: &Item) -> Result<InvoiceSummary, RepoError> {
     let json = get_s(item, "summary")?;
-    serde_json::from_str(json)
-        .map_err(|e| RepoError::Corrupt(format!("invoice summary of {} unreadable: {e}", get_s(item, "pk").unwrap_or("?"))))
+    serde_json::from_str(json).map_err(|e| {
+        RepoError::Corrupt(format!(
+            "invoice summary of {} unreadable: {e}",
+            get_s(item, "pk").unwrap_or("?")
+        ))
+    })
 }
 
 /// Approximate item size as DynamoDB counts it: attribute names plus values.

@@ -2,8 +2,8 @@
 //! build): rustls with ring, which the workspace has already.
 
 use aws_config::{BehaviorVersion, SdkConfig};
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use aws_smithy_http_client::Builder;
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 
 pub use aws_sdk_dynamodb::config::SharedHttpClient;
 

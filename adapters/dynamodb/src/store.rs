@@ -232,7 +232,11 @@ impl DynamoStore {
             if requests.is_empty() {
                 return Ok(());
             }
-            tracing::debug!(left = requests.len(), round, "BatchWriteItem left items unprocessed");
+            tracing::debug!(
+                left = requests.len(),
+                round,
+                "BatchWriteItem left items unprocessed"
+            );
         }
         Err(RepoError::Unavailable(format!(
             "BatchWriteItem still left {} items unprocessed after {UNPROCESSED_ROUNDS} rounds",
@@ -306,12 +310,24 @@ impl DynamoStore {
         };
         if index == table::BY_NUMBER {
             if let Some(from) = query.issue_date_from {
-                add("issue_date", "#issue_date >= :from".into(), vec![(":from", s(from.to_string()))]);
+                add(
+                    "issue_date",
+                    "#issue_date >= :from".into(),
+                    vec![(":from", s(from.to_string()))],
+                );
             }
             if let Some(to) = query.issue_date_to {
-                add("issue_date", "#issue_date <= :to".into(), vec![(":to", s(to.to_string()))]);
+                add(
+                    "issue_date",
+                    "#issue_date <= :to".into(),
+                    vec![(":to", s(to.to_string()))],
+                );
             }
-        } else if let Some(prefix) = query.invoice_number_prefix.as_deref().filter(|p| !p.is_empty()) {
+        } else if let Some(prefix) = query
+            .invoice_number_prefix
+            .as_deref()
+            .filter(|p| !p.is_empty())
+        {
             add(
                 "invoice_number",
                 "begins_with(#invoice_number, :prefix)".into(),
@@ -320,13 +336,21 @@ impl DynamoStore {
         }
         if index != table::BY_PARTNER {
             if let Some(partner) = query.partner_tax_number {
-                add("partner_tax", "#partner_tax = :partner".into(), vec![(":partner", s(partner.to_string()))]);
+                add(
+                    "partner_tax",
+                    "#partner_tax = :partner".into(),
+                    vec![(":partner", s(partner.to_string()))],
+                );
             }
         }
         if let Some(name) = query.partner_name.as_deref() {
             let lc = name.to_lowercase();
             if lc.is_empty() {
-                add("partner_name_lc", "attribute_exists(#partner_name_lc)".into(), vec![]);
+                add(
+                    "partner_name_lc",
+                    "attribute_exists(#partner_name_lc)".into(),
+                    vec![],
+                );
             } else {
                 add(
                     "partner_name_lc",
@@ -336,27 +360,55 @@ impl DynamoStore {
             }
         }
         if let Some(min) = query.min_gross_huf {
-            add("gross_huf", "#gross_huf >= :min".into(), vec![(":min", AttributeValue::N(min.normalize().to_string()))]);
+            add(
+                "gross_huf",
+                "#gross_huf >= :min".into(),
+                vec![(":min", AttributeValue::N(min.normalize().to_string()))],
+            );
         }
         if let Some(max) = query.max_gross_huf {
-            add("gross_huf", "#gross_huf <= :max".into(), vec![(":max", AttributeValue::N(max.normalize().to_string()))]);
+            add(
+                "gross_huf",
+                "#gross_huf <= :max".into(),
+                vec![(":max", AttributeValue::N(max.normalize().to_string()))],
+            );
         }
         if let Some(currency) = query.currency.as_deref() {
             if currency.is_empty() {
                 // DynamoDB has no empty-string literal in expressions; size() says the same.
-                add("currency", "size(#currency) = :zero".into(), vec![(":zero", AttributeValue::N("0".into()))]);
+                add(
+                    "currency",
+                    "size(#currency) = :zero".into(),
+                    vec![(":zero", AttributeValue::N("0".into()))],
+                );
             } else {
-                add("currency", "#currency = :currency".into(), vec![(":currency", s(currency))]);
+                add(
+                    "currency",
+                    "#currency = :currency".into(),
+                    vec![(":currency", s(currency))],
+                );
             }
         }
         if let Some(category) = query.category {
-            add("category", "#category = :category".into(), vec![(":category", s(category.as_str()))]);
+            add(
+                "category",
+                "#category = :category".into(),
+                vec![(":category", s(category.as_str()))],
+            );
         }
         if let Some(method) = query.payment_method {
-            add("payment_method", "#payment_method = :method".into(), vec![(":method", s(method.as_str()))]);
+            add(
+                "payment_method",
+                "#payment_method = :method".into(),
+                vec![(":method", s(method.as_str()))],
+            );
         }
         if let Some(op) = query.operation {
-            add("operation", "#operation = :op".into(), vec![(":op", s(op.as_str()))]);
+            add(
+                "operation",
+                "#operation = :op".into(),
+                vec![(":op", s(op.as_str()))],
+            );
         }
         (!parts.is_empty()).then(|| parts.join(" AND "))
     }
@@ -385,7 +437,10 @@ impl DynamoStore {
             Some(partner) => (table::BY_PARTNER, "gsi2pk", format!("{tp_dir}#{partner}")),
             None => (table::BY_DATE, "gsi1pk", tp_dir),
         };
-        let mut names = HashMap::from([("#h".to_owned(), hash_name.to_owned()), ("#r".to_owned(), "gsi1sk".to_owned())]);
+        let mut names = HashMap::from([
+            ("#h".to_owned(), hash_name.to_owned()),
+            ("#r".to_owned(), "gsi1sk".to_owned()),
+        ]);
         let mut values = HashMap::from([(":h".to_owned(), s(&hash_value))]);
         let mut key_cond = "#h = :h".to_owned();
         match (query.issue_date_from, query.issue_date_to) {
@@ -479,9 +534,15 @@ impl DynamoStore {
         after: Option<Position>,
         limit: usize,
     ) -> Result<InvoicePage, RepoError> {
-        let mut names = HashMap::from([("#h".to_owned(), "gsi1pk".to_owned()), ("#r".to_owned(), "gsi3sk".to_owned())]);
+        let mut names = HashMap::from([
+            ("#h".to_owned(), "gsi1pk".to_owned()),
+            ("#r".to_owned(), "gsi3sk".to_owned()),
+        ]);
         let mut values = HashMap::from([
-            (":h".to_owned(), s(item::tp_dir(query.taxpayer, query.direction))),
+            (
+                ":h".to_owned(),
+                s(item::tp_dir(query.taxpayer, query.direction)),
+            ),
             (":prefix_key".to_owned(), s(prefix)),
         ]);
         let filter = Self::filters(query, table::BY_NUMBER, &mut names, &mut values);
@@ -518,7 +579,13 @@ impl DynamoStore {
         let newest = query.order == SortOrder::NewestFirst;
         matches.sort_by(|a, b| if newest { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) });
         if let Some(after) = &after {
-            matches.retain(|(sort, _)| if newest { *sort < after.sort } else { *sort > after.sort });
+            matches.retain(|(sort, _)| {
+                if newest {
+                    *sort < after.sort
+                } else {
+                    *sort > after.sort
+                }
+            });
         }
         let total_left = matches.len();
         let page: Vec<(String, Item)> = matches.into_iter().take(limit).collect();
@@ -560,11 +627,17 @@ impl InvoiceRepository for DynamoStore {
         for k in keys {
             by_key.insert((item::invoice_pk(k), item::invoice_sk(k)), k);
         }
-        let wanted = by_key.keys().map(|(pk, sk)| key_item(pk.clone(), sk.clone())).collect();
+        let wanted = by_key
+            .keys()
+            .map(|(pk, sk)| key_item(pk.clone(), sk.clone()))
+            .collect();
         let found = self.batch_get(wanted, Some("pk, sk")).await?;
         let mut stored = HashSet::new();
         for it in &found {
-            let id = (item::get_s(it, "pk")?.to_owned(), item::get_s(it, "sk")?.to_owned());
+            let id = (
+                item::get_s(it, "pk")?.to_owned(),
+                item::get_s(it, "sk")?.to_owned(),
+            );
             if let Some(k) = by_key.get(&id) {
                 stored.insert((*k).clone());
             }
@@ -619,8 +692,13 @@ impl InvoiceQueries for DynamoStore {
         let after = self.cursors.open(query)?;
         if let Some(p) = &after {
             // Belt and braces: the signature already binds the cursor to this taxpayer.
-            if !p.pk.starts_with(&item::invoice_pk_prefix(query.taxpayer, query.direction)) {
-                return Err(RepoError::Invalid("cursor belongs to another taxpayer".into()));
+            if !p
+                .pk
+                .starts_with(&item::invoice_pk_prefix(query.taxpayer, query.direction))
+            {
+                return Err(RepoError::Invalid(
+                    "cursor belongs to another taxpayer".into(),
+                ));
             }
         }
         match query.invoice_number_prefix.as_deref() {
@@ -681,12 +759,19 @@ fn watermark_str(t: DateTime<Utc>) -> String {
 
 #[async_trait]
 impl SyncStateStore for DynamoStore {
-    async fn load(&self, taxpayer: TaxpayerId, direction: Direction) -> Result<SyncState, RepoError> {
+    async fn load(
+        &self,
+        taxpayer: TaxpayerId,
+        direction: Direction,
+    ) -> Result<SyncState, RepoError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(key_item(item::sync_pk(taxpayer, direction), item::SYNC_SK.into())))
+            .set_key(Some(key_item(
+                item::sync_pk(taxpayer, direction),
+                item::SYNC_SK.into(),
+            )))
             .consistent_read(true)
             .send()
             .await
@@ -697,19 +782,25 @@ impl SyncStateStore for DynamoStore {
         let watermark = match it.get("watermark") {
             Some(AttributeValue::S(w)) => Some(
                 DateTime::parse_from_rfc3339(w)
-                    .map_err(|e| RepoError::Corrupt(format!("watermark {w:?} of {taxpayer} {direction}: {e}")))?
+                    .map_err(|e| {
+                        RepoError::Corrupt(format!(
+                            "watermark {w:?} of {taxpayer} {direction}: {e}"
+                        ))
+                    })?
                     .with_timezone(&Utc),
             ),
             _ => None,
         };
         let last_run = match it.get("last_run") {
-            Some(AttributeValue::S(r)) => Some(
-                serde_json::from_str(r)
-                    .map_err(|e| RepoError::Corrupt(format!("last run of {taxpayer} {direction}: {e}")))?,
-            ),
+            Some(AttributeValue::S(r)) => Some(serde_json::from_str(r).map_err(|e| {
+                RepoError::Corrupt(format!("last run of {taxpayer} {direction}: {e}"))
+            })?),
             _ => None,
         };
-        Ok(SyncState { watermark, last_run })
+        Ok(SyncState {
+            watermark,
+            last_run,
+        })
     }
 
     async fn advance_watermark(
@@ -730,7 +821,10 @@ impl SyncStateStore for DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key_item(item::sync_pk(taxpayer, direction), item::SYNC_SK.into())))
+            .set_key(Some(key_item(
+                item::sync_pk(taxpayer, direction),
+                item::SYNC_SK.into(),
+            )))
             .update_expression("SET watermark = :to")
             .expression_attribute_values(":to", s(watermark_str(to)));
         req = match expected {
@@ -739,13 +833,15 @@ impl SyncStateStore for DynamoStore {
                 .condition_expression("watermark = :expected")
                 .expression_attribute_values(":expected", s(watermark_str(e))),
         };
-        req.send().await.map_err(|e| match repo_error("UpdateItem", e) {
-            RepoError::Conflict(_) => RepoError::Conflict(format!(
-                "watermark of {taxpayer} {direction} is no longer {}",
-                expected.map_or("unset".to_owned(), watermark_str)
-            )),
-            other => other,
-        })?;
+        req.send()
+            .await
+            .map_err(|e| match repo_error("UpdateItem", e) {
+                RepoError::Conflict(_) => RepoError::Conflict(format!(
+                    "watermark of {taxpayer} {direction} is no longer {}",
+                    expected.map_or("unset".to_owned(), watermark_str)
+                )),
+                other => other,
+            })?;
         Ok(())
     }
 
@@ -759,7 +855,10 @@ impl SyncStateStore for DynamoStore {
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key_item(item::sync_pk(taxpayer, direction), item::SYNC_SK.into())))
+            .set_key(Some(key_item(
+                item::sync_pk(taxpayer, direction),
+                item::SYNC_SK.into(),
+            )))
             .update_expression("SET last_run = :run")
             .expression_attribute_values(":run", s(json))
             .send()

@@ -122,7 +122,13 @@ impl S3Archive {
         }
     }
 
-    async fn put_object(&self, key: &str, bytes: &[u8], sha: &str, content_type: &str) -> Result<(), String> {
+    async fn put_object(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        sha: &str,
+        content_type: &str,
+    ) -> Result<(), String> {
         let mut req = self
             .client
             .put_object()
@@ -173,7 +179,10 @@ fn is_not_found<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool 
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[async_trait]
@@ -237,7 +246,13 @@ impl DocumentArchive for S3Archive {
             .response_content_disposition(format!("attachment; filename=\"{file}\""))
             .presigned(presigning)
             .await
-            .map_err(|e| ArchiveError::Unavailable(format!("presigning {}: {}", document.key, DisplayErrorContext(e))))?;
+            .map_err(|e| {
+                ArchiveError::Unavailable(format!(
+                    "presigning {}: {}",
+                    document.key,
+                    DisplayErrorContext(e)
+                ))
+            })?;
         Ok(Some(request.uri().to_owned()))
     }
 }
@@ -246,7 +261,10 @@ impl DocumentArchive for S3Archive {
 impl navsync_dynamodb::Overflow for S3Archive {
     async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), RepoError> {
         let sha = sha256_hex(bytes);
-        let stored = self.stored_sha256(key).await.map_err(RepoError::Unavailable)?;
+        let stored = self
+            .stored_sha256(key)
+            .await
+            .map_err(RepoError::Unavailable)?;
         if stored.as_deref() == Some(sha.as_str()) {
             return Ok(());
         }
@@ -259,6 +277,11 @@ impl navsync_dynamodb::Overflow for S3Archive {
         self.get_object(key)
             .await
             .map_err(RepoError::Unavailable)?
-            .ok_or_else(|| RepoError::Corrupt(format!("overflow object {key} is missing from bucket {}", self.config.bucket)))
+            .ok_or_else(|| {
+                RepoError::Corrupt(format!(
+                    "overflow object {key} is missing from bucket {}",
+                    self.config.bucket
+                ))
+            })
     }
 }

@@ -37,7 +37,9 @@ pub const EXCHANGE_KEY: &str = "exchange-key";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("SSM parameter prefix {0:?} must start with '/' and not end with one, e.g. /navsync/nav")]
+    #[error(
+        "SSM parameter prefix {0:?} must start with '/' and not end with one, e.g. /navsync/nav"
+    )]
     Prefix(String),
 }
 
@@ -93,7 +95,12 @@ impl SsmCredentials {
             .send()
             .await
             // The SDK's error text carries request metadata, never the (unsent) values.
-            .map_err(|e| CredentialsError::Unavailable(format!("SSM GetParameters: {}", DisplayErrorContext(e))))?;
+            .map_err(|e| {
+                CredentialsError::Unavailable(format!(
+                    "SSM GetParameters: {}",
+                    DisplayErrorContext(e)
+                ))
+            })?;
         let mut found: HashMap<String, (String, Option<ParameterType>)> = out
             .parameters
             .unwrap_or_default()

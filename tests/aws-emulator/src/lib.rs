@@ -164,7 +164,12 @@ pub async fn new_bucket(sdk: &SdkConfig, prefix: &str) -> String {
         )
         .send()
         .await
-        .unwrap_or_else(|e| panic!("create bucket {name}: {}", aws_sdk_s3::error::DisplayErrorContext(e)));
+        .unwrap_or_else(|e| {
+            panic!(
+                "create bucket {name}: {}",
+                aws_sdk_s3::error::DisplayErrorContext(e)
+            )
+        });
     s3.put_bucket_versioning()
         .bucket(&name)
         .versioning_configuration(
@@ -174,13 +179,19 @@ pub async fn new_bucket(sdk: &SdkConfig, prefix: &str) -> String {
         )
         .send()
         .await
-        .unwrap_or_else(|e| panic!("versioning on {name}: {}", aws_sdk_s3::error::DisplayErrorContext(e)));
+        .unwrap_or_else(|e| {
+            panic!(
+                "versioning on {name}: {}",
+                aws_sdk_s3::error::DisplayErrorContext(e)
+            )
+        });
     name
 }
 
-/// A fresh SSM parameter path prefix, e.g. `/navsync-test-123-4-567/nav`.
+/// A fresh SSM parameter path prefix, e.g. `/navsync-test/creds-123-4-567/nav` (SSM refuses
+/// names that start with `aws` or `ssm`, so the fixed first level keeps any prefix legal).
 pub fn new_ssm_prefix(prefix: &str) -> String {
-    format!("/{}/nav", unique_name(prefix))
+    format!("/navsync-test/{}/nav", unique_name(prefix))
 }
 
 // ---- starting ------------------------------------------------------------------------
@@ -237,7 +248,11 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("no free port: {e}"))
 }
 
-fn wait_listening(addr: SocketAddr, within: Duration, alive: impl Fn() -> Result<(), String>) -> Result<(), String> {
+fn wait_listening(
+    addr: SocketAddr,
+    within: Duration,
+    alive: impl Fn() -> Result<(), String>,
+) -> Result<(), String> {
     let deadline = Instant::now() + within;
     while Instant::now() < deadline {
         if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
@@ -259,6 +274,21 @@ extern "C" fn kill_child_at_exit() {
         // until we reap it, which nothing does before exit.
         unsafe {
             libc::kill(pid as libc::pid_t, libc::SIGTERM);
+        }
+        // Reap it (or let the guard thread do so) rather than leave a zombie behind.
+        for _ in 0..100 {
+            // SAFETY: waitpid on our own child; WNOHANG never blocks.
+            let r =
+                unsafe { libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), libc::WNOHANG) };
+            if r != 0 {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // SAFETY: as above; it ignored SIGTERM for two seconds.
+        unsafe {
+            libc::kill(pid as libc::pid_t, libc::SIGKILL);
+            libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), 0);
         }
     }
 }
@@ -285,22 +315,37 @@ mod moto {
         let target = venv.parent().expect("venv has a parent");
         fs::create_dir_all(target).map_err(|e| format!("create {}: {e}", target.display()))?;
         let lock_path = target.join("moto-venv.lock");
-        let lock = File::create(&lock_path).map_err(|e| format!("create {}: {e}", lock_path.display()))?;
+        let lock =
+            File::create(&lock_path).map_err(|e| format!("create {}: {e}", lock_path.display()))?;
         use std::os::fd::AsRawFd;
         // SAFETY: flock on a file descriptor we own; released when `lock` closes.
         if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
-            return Err(format!("lock {}: {}", lock_path.display(), std::io::Error::last_os_error()));
+            return Err(format!(
+                "lock {}: {}",
+                lock_path.display(),
+                std::io::Error::last_os_error()
+            ));
         }
         if server.exists() && marker.exists() {
             return Ok(server);
         }
-        eprintln!("navsync-aws-emulator: installing {MOTO_REQUIREMENT} into {}", venv.display());
+        eprintln!(
+            "navsync-aws-emulator: installing {MOTO_REQUIREMENT} into {}",
+            venv.display()
+        );
         if !venv.join("bin").join("python").exists() {
-            run(Command::new("python3").args(["-m", "venv"]).arg(&venv), "python3 -m venv")?;
+            run(
+                Command::new("python3").args(["-m", "venv"]).arg(&venv),
+                "python3 -m venv",
+            )?;
         }
         run(
-            Command::new(venv.join("bin").join("pip"))
-                .args(["install", "--disable-pip-version-check", "-q", MOTO_REQUIREMENT]),
+            Command::new(venv.join("bin").join("pip")).args([
+                "install",
+                "--disable-pip-version-check",
+                "-q",
+                MOTO_REQUIREMENT,
+            ]),
             "pip install 'moto[server]'",
         )?;
         let version = Command::new(venv.join("bin").join("python"))
@@ -308,7 +353,8 @@ mod moto {
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
             .unwrap_or_default();
-        let mut m = File::create(&marker).map_err(|e| format!("write {}: {e}", marker.display()))?;
+        let mut m =
+            File::create(&marker).map_err(|e| format!("write {}: {e}", marker.display()))?;
         writeln!(m, "{version}").map_err(|e| format!("write {}: {e}", marker.display()))?;
         Ok(server)
     }
@@ -406,7 +452,9 @@ mod moto {
             if exists && !zombie {
                 Ok(())
             } else {
-                Err(format!("moto_server exited before listening on port {port}"))
+                Err(format!(
+                    "moto_server exited before listening on port {port}"
+                ))
             }
         };
         wait_listening(addr, Duration::from_secs(60), alive)

@@ -45,7 +45,11 @@ pub async fn check_round_trip<A: DocumentArchive>(archive: &A) {
         .await
         .expect("put batch part");
     assert_ne!(other.key, doc.key);
-    assert_eq!(archive.get(&doc).await.expect("get"), xml, "a sibling leaves it alone");
+    assert_eq!(
+        archive.get(&doc).await.expect("get"),
+        xml,
+        "a sibling leaves it alone"
+    );
 }
 
 /// Asking for what is not there is `NotFound`; a reference whose hash does not match the
@@ -56,12 +60,19 @@ pub async fn check_missing_and_mismatch<A: DocumentArchive>(archive: &A) {
         sha256: "0".repeat(64),
         size: 1,
     };
-    assert!(matches!(archive.get(&missing).await, Err(ArchiveError::NotFound(_))));
+    assert!(matches!(
+        archive.get(&missing).await,
+        Err(ArchiveError::NotFound(_))
+    ));
 
     let tp = taxpayer(1_100_002);
     let date = NaiveDate::from_ymd_opt(2024, 1, 5).expect("valid");
     let doc = archive
-        .put(&Spec::new(tp, Direction::Outbound, "H-1").key(), date, &sample_xml("H-1"))
+        .put(
+            &Spec::new(tp, Direction::Outbound, "H-1").key(),
+            date,
+            &sample_xml("H-1"),
+        )
         .await
         .expect("put");
     let wrong = DocumentRef {
@@ -69,7 +80,9 @@ pub async fn check_missing_and_mismatch<A: DocumentArchive>(archive: &A) {
         ..doc.clone()
     };
     match archive.get(&wrong).await {
-        Err(ArchiveError::Corrupt { expected, actual, .. }) => {
+        Err(ArchiveError::Corrupt {
+            expected, actual, ..
+        }) => {
             assert_eq!(expected, wrong.sha256);
             assert_eq!(actual, doc.sha256);
         }
@@ -81,12 +94,18 @@ pub async fn check_missing_and_mismatch<A: DocumentArchive>(archive: &A) {
         .await
         .expect("download_url")
     {
-        assert!(url.starts_with("http://") || url.starts_with("https://") || url.starts_with("file:"), "{url}");
+        assert!(
+            url.starts_with("http://") || url.starts_with("https://") || url.starts_with("file:"),
+            "{url}"
+        );
     }
 }
 
 /// SHA-256, lowercase hex, as archives record it.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use navsync_domain::{
     Direction, DocumentRef, Invoice, InvoiceCategory, InvoiceDigest, InvoiceId, InvoiceKey,
     InvoiceNumber, InvoiceOperation, InvoiceRecord, Line, ModificationReference, Party,
-    PaymentMethod, SchemaVersion, TaxNumber, Totals, TaxpayerId, VatRate, VatSummary,
+    PaymentMethod, SchemaVersion, TaxNumber, TaxpayerId, Totals, VatRate, VatSummary,
 };
 use rust_decimal::Decimal;
 
@@ -18,7 +18,9 @@ pub fn taxpayer(seed: u32) -> TaxpayerId {
     let first: [u8; 7] = digits.try_into().expect("seven digits");
     let check = TaxpayerId::check_digit(&first);
     let s: String = first.iter().map(|d| char::from(b'0' + d)).collect();
-    format!("{s}{check}").parse().expect("valid by construction")
+    format!("{s}{check}")
+        .parse()
+        .expect("valid by construction")
 }
 
 fn tax_number(id: TaxpayerId) -> TaxNumber {
@@ -126,7 +128,9 @@ pub fn record(spec: &Spec) -> InvoiceRecord {
     let lines = (1..=spec.lines)
         .map(|n| Line {
             number: n,
-            description: Some(format!("Tétel {n}: szolgáltatás díja, árvíztűrő tükörfúrógép")),
+            description: Some(format!(
+                "Tétel {n}: szolgáltatás díja, árvíztűrő tükörfúrógép"
+            )),
             quantity: Some(Decimal::ONE),
             unit: Some("PIECE".into()),
             unit_price: Some(net),
@@ -143,11 +147,14 @@ pub fn record(spec: &Spec) -> InvoiceRecord {
             advance_payment: false,
         })
         .collect();
-    let modification = spec.modifies.as_ref().map(|(orig, index)| ModificationReference {
-        original_invoice_number: orig.parse().expect("valid invoice number"),
-        modification_index: *index,
-        modify_without_master: false,
-    });
+    let modification = spec
+        .modifies
+        .as_ref()
+        .map(|(orig, index)| ModificationReference {
+            original_invoice_number: orig.parse().expect("valid invoice number"),
+            modification_index: *index,
+            modify_without_master: false,
+        });
     let invoice = Invoice {
         schema_version: SchemaVersion::V3,
         invoice_number: number.clone(),
@@ -203,7 +210,9 @@ pub fn record(spec: &Spec) -> InvoiceRecord {
         vat_amount_huf: Some(vat),
         transaction_id: Some(format!("TX{}", spec.number.len())),
         index: Some(1),
-        original_invoice_number: modification.as_ref().map(|m| m.original_invoice_number.clone()),
+        original_invoice_number: modification
+            .as_ref()
+            .map(|m| m.original_invoice_number.clone()),
         modification_index: modification.as_ref().map(|m| m.modification_index),
         ins_date: ins_date(spec.issue_date),
         completeness_indicator: Some(false),
@@ -233,7 +242,11 @@ pub fn varied(a: TaxpayerId, b: TaxpayerId) -> Vec<InvoiceRecord> {
         (Some(taxpayer(2_000_004)), None),
     ];
     let currencies = ["HUF", "EUR", "HUF", "USD"];
-    let categories = [InvoiceCategory::Normal, InvoiceCategory::Simplified, InvoiceCategory::Aggregate];
+    let categories = [
+        InvoiceCategory::Normal,
+        InvoiceCategory::Simplified,
+        InvoiceCategory::Aggregate,
+    ];
     let methods = [
         Some(PaymentMethod::Transfer),
         Some(PaymentMethod::Cash),

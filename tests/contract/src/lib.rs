@@ -4,7 +4,7 @@
 //! Each `check_*` function takes a fresh, empty implementation and panics with what differs.
 //! A runner in an implementation's tests calls every one of them, e.g.
 //!
-//! ```ignore
+//! ```text
 //! #[tokio::test]
 //! async fn search_agrees_with_matches() {
 //!     navsync_contract::store::check_search_agrees_with_matches(&fresh_store().await).await;

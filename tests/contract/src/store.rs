@@ -98,7 +98,10 @@ where
     let a = taxpayer(1_000_002);
     let b = taxpayer(1_000_003);
     let stored = record(&Spec::new(a, Direction::Outbound, "X-1"));
-    store.put_many(std::slice::from_ref(&stored)).await.expect("put");
+    store
+        .put_many(std::slice::from_ref(&stored))
+        .await
+        .expect("put");
 
     let mut same_number_other_taxpayer = stored.key.clone();
     same_number_other_taxpayer.taxpayer = b;
@@ -138,22 +141,54 @@ pub fn queries(a: navsync_domain::TaxpayerId) -> Vec<InvoiceQuery> {
     let mut qs = Vec::new();
     for dir in Direction::BOTH {
         qs.push(base(dir));
-        qs.push(InvoiceQuery { issue_date_from: Some(d(1, 10)), issue_date_to: Some(d(2, 20)), ..base(dir) });
-        qs.push(InvoiceQuery { issue_date_from: Some(d(2, 6)), ..base(dir) });
-        qs.push(InvoiceQuery { issue_date_to: Some(d(2, 6)), ..base(dir) });
-        qs.push(InvoiceQuery { issue_date_from: Some(d(2, 6)), issue_date_to: Some(d(2, 6)), ..base(dir) });
-        qs.push(InvoiceQuery { partner_tax_number: Some(taxpayer(2_000_002)), ..base(dir) });
+        qs.push(InvoiceQuery {
+            issue_date_from: Some(d(1, 10)),
+            issue_date_to: Some(d(2, 20)),
+            ..base(dir)
+        });
+        qs.push(InvoiceQuery {
+            issue_date_from: Some(d(2, 6)),
+            ..base(dir)
+        });
+        qs.push(InvoiceQuery {
+            issue_date_to: Some(d(2, 6)),
+            ..base(dir)
+        });
+        qs.push(InvoiceQuery {
+            issue_date_from: Some(d(2, 6)),
+            issue_date_to: Some(d(2, 6)),
+            ..base(dir)
+        });
+        qs.push(InvoiceQuery {
+            partner_tax_number: Some(taxpayer(2_000_002)),
+            ..base(dir)
+        });
         qs.push(InvoiceQuery {
             partner_tax_number: Some(taxpayer(2_000_001)),
             issue_date_from: Some(d(1, 15)),
             currency: Some("EUR".into()),
             ..base(dir)
         });
-        qs.push(InvoiceQuery { partner_name: Some("béta".into()), ..base(dir) });
-        qs.push(InvoiceQuery { partner_name: Some("KFT".into()), ..base(dir) });
-        qs.push(InvoiceQuery { invoice_number_prefix: Some("SZ-2024/".into()), ..base(dir) });
-        qs.push(InvoiceQuery { invoice_number_prefix: Some("SZ-2024/1".into()), ..base(dir) });
-        qs.push(InvoiceQuery { invoice_number_prefix: Some("Számla-0".into()), ..base(dir) });
+        qs.push(InvoiceQuery {
+            partner_name: Some("béta".into()),
+            ..base(dir)
+        });
+        qs.push(InvoiceQuery {
+            partner_name: Some("KFT".into()),
+            ..base(dir)
+        });
+        qs.push(InvoiceQuery {
+            invoice_number_prefix: Some("SZ-2024/".into()),
+            ..base(dir)
+        });
+        qs.push(InvoiceQuery {
+            invoice_number_prefix: Some("SZ-2024/1".into()),
+            ..base(dir)
+        });
+        qs.push(InvoiceQuery {
+            invoice_number_prefix: Some("Számla-0".into()),
+            ..base(dir)
+        });
         qs.push(InvoiceQuery {
             invoice_number_prefix: Some("INV#".into()),
             issue_date_from: Some(d(1, 20)),
@@ -171,19 +206,40 @@ pub fn queries(a: navsync_domain::TaxpayerId) -> Vec<InvoiceQuery> {
             max_gross_huf: Some(Decimal::new(7_000_350, 2)),
             ..base(dir)
         });
-        qs.push(InvoiceQuery { min_gross_huf: Some(Decimal::new(5_000_349, 2)), ..base(dir) });
-        qs.push(InvoiceQuery { currency: Some("HUF".into()), ..base(dir) });
-        qs.push(InvoiceQuery { category: Some(InvoiceCategory::Simplified), ..base(dir) });
-        qs.push(InvoiceQuery { payment_method: Some(PaymentMethod::Cash), ..base(dir) });
-        qs.push(InvoiceQuery { operation: Some(InvoiceOperation::Modify), ..base(dir) });
-        qs.push(InvoiceQuery { operation: Some(InvoiceOperation::Storno), ..base(dir) });
+        qs.push(InvoiceQuery {
+            min_gross_huf: Some(Decimal::new(5_000_349, 2)),
+            ..base(dir)
+        });
+        qs.push(InvoiceQuery {
+            currency: Some("HUF".into()),
+            ..base(dir)
+        });
+        qs.push(InvoiceQuery {
+            category: Some(InvoiceCategory::Simplified),
+            ..base(dir)
+        });
+        qs.push(InvoiceQuery {
+            payment_method: Some(PaymentMethod::Cash),
+            ..base(dir)
+        });
+        qs.push(InvoiceQuery {
+            operation: Some(InvoiceOperation::Modify),
+            ..base(dir)
+        });
+        qs.push(InvoiceQuery {
+            operation: Some(InvoiceOperation::Storno),
+            ..base(dir)
+        });
         qs.push(InvoiceQuery {
             category: Some(InvoiceCategory::Normal),
             currency: Some("HUF".into()),
             operation: Some(InvoiceOperation::Create),
             ..base(dir)
         });
-        qs.push(InvoiceQuery { currency: Some("CHF".into()), ..base(dir) });
+        qs.push(InvoiceQuery {
+            currency: Some("CHF".into()),
+            ..base(dir)
+        });
     }
     qs
 }
@@ -202,15 +258,26 @@ where
     for query in queries(a) {
         for order in [SortOrder::NewestFirst, SortOrder::OldestFirst] {
             for limit in [1000, 7] {
-                let q = InvoiceQuery { order, limit, ..query.clone() };
+                let q = InvoiceQuery {
+                    order,
+                    limit,
+                    ..query.clone()
+                };
                 let want = expected(&records, &q);
-                let got: Vec<InvoiceKey> = all_pages(store, &q).await.into_iter().map(|s| s.key).collect();
+                let got: Vec<InvoiceKey> = all_pages(store, &q)
+                    .await
+                    .into_iter()
+                    .map(|s| s.key)
+                    .collect();
                 assert_eq!(got, want, "query {q:?}");
                 nonempty += usize::from(!want.is_empty());
             }
         }
     }
-    assert!(nonempty > 60, "the fixtures should make most queries match something");
+    assert!(
+        nonempty > 60,
+        "the fixtures should make most queries match something"
+    );
     // Summaries carry what a listing shows.
     let one = &records[0];
     let page = store
@@ -235,11 +302,20 @@ where
     store.put_many(&fixtures::varied(a, b)).await.expect("put");
     for base in [
         InvoiceQuery::new(a, Direction::Outbound),
-        InvoiceQuery { invoice_number_prefix: Some("SZ".into()), ..InvoiceQuery::new(a, Direction::Outbound) },
-        InvoiceQuery { partner_tax_number: Some(taxpayer(2_000_001)), ..InvoiceQuery::new(a, Direction::Outbound) },
+        InvoiceQuery {
+            invoice_number_prefix: Some("SZ".into()),
+            ..InvoiceQuery::new(a, Direction::Outbound)
+        },
+        InvoiceQuery {
+            partner_tax_number: Some(taxpayer(2_000_001)),
+            ..InvoiceQuery::new(a, Direction::Outbound)
+        },
     ] {
         let first = store
-            .search(&InvoiceQuery { limit: 2, ..base.clone() })
+            .search(&InvoiceQuery {
+                limit: 2,
+                ..base.clone()
+            })
             .await
             .expect("first page");
         let cursor = first.next_cursor.expect("more than one page");
@@ -247,34 +323,63 @@ where
         let last = tampered.pop().expect("non-empty");
         tampered.push(if last == 'A' { 'B' } else { 'A' });
         let attempts = [
-            InvoiceQuery { taxpayer: b, ..base.clone() },
-            InvoiceQuery { direction: Direction::Inbound, ..base.clone() },
-            InvoiceQuery { currency: Some("HUF".into()), ..base.clone() },
-            InvoiceQuery { order: SortOrder::OldestFirst, ..base.clone() },
+            InvoiceQuery {
+                taxpayer: b,
+                ..base.clone()
+            },
+            InvoiceQuery {
+                direction: Direction::Inbound,
+                ..base.clone()
+            },
+            InvoiceQuery {
+                currency: Some("HUF".into()),
+                ..base.clone()
+            },
+            InvoiceQuery {
+                order: SortOrder::OldestFirst,
+                ..base.clone()
+            },
         ];
         for attempt in attempts {
-            let q = InvoiceQuery { cursor: Some(cursor.clone()), limit: 2, ..attempt };
+            let q = InvoiceQuery {
+                cursor: Some(cursor.clone()),
+                limit: 2,
+                ..attempt
+            };
             match store.search(&q).await {
                 Err(RepoError::Invalid(_)) => {}
                 other => panic!("cursor accepted for another query {q:?}: {other:?}"),
             }
         }
         for bad in [tampered, "not-a-cursor".into(), String::new()] {
-            let q = InvoiceQuery { cursor: Some(bad.clone()), ..base.clone() };
+            let q = InvoiceQuery {
+                cursor: Some(bad.clone()),
+                ..base.clone()
+            };
             assert!(
                 matches!(store.search(&q).await, Err(RepoError::Invalid(_))),
                 "cursor {bad:?} accepted"
             );
         }
         // The genuine one still works, with another page size.
-        let q = InvoiceQuery { cursor: Some(cursor), limit: 5, ..base.clone() };
+        let q = InvoiceQuery {
+            cursor: Some(cursor),
+            limit: 5,
+            ..base.clone()
+        };
         let next = store.search(&q).await.expect("genuine cursor");
         assert!(!next.items.is_empty());
         assert!(next.items.iter().all(|s| s.key.taxpayer == a));
     }
     for limit in [0, InvoiceQuery::MAX_LIMIT + 1] {
-        let q = InvoiceQuery { limit, ..InvoiceQuery::new(a, Direction::Outbound) };
-        assert!(matches!(store.search(&q).await, Err(RepoError::Invalid(_))), "limit {limit}");
+        let q = InvoiceQuery {
+            limit,
+            ..InvoiceQuery::new(a, Direction::Outbound)
+        };
+        assert!(
+            matches!(store.search(&q).await, Err(RepoError::Invalid(_))),
+            "limit {limit}"
+        );
     }
 }
 
@@ -300,8 +405,13 @@ where
     other_supplier.operation = InvoiceOperation::Modify;
 
     let orig = record(&original);
-    store.put_many(std::slice::from_ref(&orig)).await.expect("put original");
-    let rest: Vec<InvoiceRecord> = [&m1, &storno, &unrelated, &other_supplier].map(record).to_vec();
+    store
+        .put_many(std::slice::from_ref(&orig))
+        .await
+        .expect("put original");
+    let rest: Vec<InvoiceRecord> = [&m1, &storno, &unrelated, &other_supplier]
+        .map(record)
+        .to_vec();
     store.put_many(&rest).await.expect("put modifications");
 
     let chain = store
@@ -310,7 +420,11 @@ where
         .expect("chain");
     let built = InvoiceChain::build("C/1".parse().expect("number"), chain.clone());
     assert_eq!(chain.len(), 3, "{chain:?}");
-    assert_eq!(built.original.as_ref(), Some(&orig), "original kept as stored");
+    assert_eq!(
+        built.original.as_ref(),
+        Some(&orig),
+        "original kept as stored"
+    );
     assert_eq!(built.modifications, vec![record(&m1), record(&storno)]);
     assert_eq!(built.effective_totals().gross_huf, Decimal::ZERO);
     assert_eq!(store.get(&orig.key).await.expect("get"), Some(orig.clone()));
@@ -319,17 +433,38 @@ where
     let mut orphan = Spec::new(tp, Direction::Outbound, "D/1-M1");
     orphan.operation = InvoiceOperation::Modify;
     orphan.modifies = Some(("D/1".into(), 1));
-    store.put_many(&[record(&orphan)]).await.expect("put orphan");
-    let chain = store.chain(tp, Direction::Outbound, tp, "D/1").await.expect("chain");
+    store
+        .put_many(&[record(&orphan)])
+        .await
+        .expect("put orphan");
+    let chain = store
+        .chain(tp, Direction::Outbound, tp, "D/1")
+        .await
+        .expect("chain");
     assert_eq!(chain, vec![record(&orphan)]);
-    assert!(store.chain(tp, Direction::Outbound, tp, "nope").await.expect("chain").is_empty());
+    assert!(
+        store
+            .chain(tp, Direction::Outbound, tp, "nope")
+            .await
+            .expect("chain")
+            .is_empty()
+    );
     // Scoped to the taxpayer.
     let other = taxpayer(1_000_009);
-    assert!(store.chain(other, Direction::Outbound, tp, "C/1").await.expect("chain").is_empty());
+    assert!(
+        store
+            .chain(other, Direction::Outbound, tp, "C/1")
+            .await
+            .expect("chain")
+            .is_empty()
+    );
 }
 
 fn run(tp: navsync_domain::TaxpayerId, direction: Direction, error: Option<&str>) -> RunRecord {
-    let at = Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).single().expect("valid");
+    let at = Utc
+        .with_ymd_and_hms(2024, 5, 1, 12, 0, 0)
+        .single()
+        .expect("valid");
     RunRecord {
         started_at: at,
         finished_at: at + TimeDelta::seconds(3),
@@ -342,7 +477,10 @@ fn run(tp: navsync_domain::TaxpayerId, direction: Direction, error: Option<&str>
 pub async fn check_watermark<S: SyncStateStore>(store: &S) {
     let tp = taxpayer(1_000_010);
     let dir = Direction::Inbound;
-    let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single().expect("valid");
+    let t0 = Utc
+        .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+        .single()
+        .expect("valid");
     let t1 = t0 + TimeDelta::milliseconds(86_400_123);
     let t2 = t1 + TimeDelta::days(1);
 
@@ -350,43 +488,100 @@ pub async fn check_watermark<S: SyncStateStore>(store: &S) {
     assert_eq!(fresh.watermark, None);
     assert_eq!(fresh.last_run, None);
 
-    store.advance_watermark(tp, dir, None, t0).await.expect("first advance");
-    assert!(matches!(store.advance_watermark(tp, dir, None, t1).await, Err(RepoError::Conflict(_))));
-    store.advance_watermark(tp, dir, Some(t0), t1).await.expect("advance");
+    store
+        .advance_watermark(tp, dir, None, t0)
+        .await
+        .expect("first advance");
+    assert!(matches!(
+        store.advance_watermark(tp, dir, None, t1).await,
+        Err(RepoError::Conflict(_))
+    ));
+    store
+        .advance_watermark(tp, dir, Some(t0), t1)
+        .await
+        .expect("advance");
     assert_eq!(store.load(tp, dir).await.expect("load").watermark, Some(t1));
     // Stale expectation, backwards, standing still: all conflicts, nothing moves.
-    for (expected, to) in [(Some(t0), t2), (Some(t1), t0), (Some(t1), t1), (Some(t2), t2 + TimeDelta::days(1))] {
+    for (expected, to) in [
+        (Some(t0), t2),
+        (Some(t1), t0),
+        (Some(t1), t1),
+        (Some(t2), t2 + TimeDelta::days(1)),
+    ] {
         assert!(
-            matches!(store.advance_watermark(tp, dir, expected, to).await, Err(RepoError::Conflict(_))),
+            matches!(
+                store.advance_watermark(tp, dir, expected, to).await,
+                Err(RepoError::Conflict(_))
+            ),
             "{expected:?} -> {to}"
         );
     }
     assert_eq!(store.load(tp, dir).await.expect("load").watermark, Some(t1));
 
-    store.record_run(tp, dir, &run(tp, dir, Some("NAV unavailable"))).await.expect("record");
+    store
+        .record_run(tp, dir, &run(tp, dir, Some("NAV unavailable")))
+        .await
+        .expect("record");
     let state = store.load(tp, dir).await.expect("load");
-    assert_eq!(state.watermark, Some(t1), "recording a run leaves the watermark");
+    assert_eq!(
+        state.watermark,
+        Some(t1),
+        "recording a run leaves the watermark"
+    );
     assert_eq!(state.last_run, Some(run(tp, dir, Some("NAV unavailable"))));
-    store.advance_watermark(tp, dir, Some(t1), t2).await.expect("advance after run");
+    store
+        .advance_watermark(tp, dir, Some(t1), t2)
+        .await
+        .expect("advance after run");
     let state = store.load(tp, dir).await.expect("load");
     assert_eq!(state.watermark, Some(t2));
-    assert_eq!(state.last_run, Some(run(tp, dir, Some("NAV unavailable"))), "advancing keeps the run");
+    assert_eq!(
+        state.last_run,
+        Some(run(tp, dir, Some("NAV unavailable"))),
+        "advancing keeps the run"
+    );
 
     // The other direction and another taxpayer are separate.
-    assert_eq!(store.load(tp, Direction::Outbound).await.expect("load").watermark, None);
-    assert_eq!(store.load(taxpayer(1_000_011), dir).await.expect("load").watermark, None);
+    assert_eq!(
+        store
+            .load(tp, Direction::Outbound)
+            .await
+            .expect("load")
+            .watermark,
+        None
+    );
+    assert_eq!(
+        store
+            .load(taxpayer(1_000_011), dir)
+            .await
+            .expect("load")
+            .watermark,
+        None
+    );
     // A run recorded before any watermark.
     let tp2 = taxpayer(1_000_012);
-    store.record_run(tp2, dir, &run(tp2, dir, None)).await.expect("record");
-    store.advance_watermark(tp2, dir, None, t0).await.expect("advance after a run");
+    store
+        .record_run(tp2, dir, &run(tp2, dir, None))
+        .await
+        .expect("record");
+    store
+        .advance_watermark(tp2, dir, None, t0)
+        .await
+        .expect("advance after a run");
 }
 
 /// Two syncs racing from the same watermark: exactly one moves it; it never goes back.
 pub async fn check_watermark_race<S: SyncStateStore>(store: &S) {
     let tp = taxpayer(1_000_013);
     let dir = Direction::Outbound;
-    let t0 = Utc.with_ymd_and_hms(2024, 2, 1, 0, 0, 0).single().expect("valid");
-    store.advance_watermark(tp, dir, None, t0).await.expect("start");
+    let t0 = Utc
+        .with_ymd_and_hms(2024, 2, 1, 0, 0, 0)
+        .single()
+        .expect("valid");
+    store
+        .advance_watermark(tp, dir, None, t0)
+        .await
+        .expect("start");
     let mut current = t0;
     for round in 1..=10 {
         let near = current + TimeDelta::hours(1);
@@ -400,12 +595,19 @@ pub async fn check_watermark_race<S: SyncStateStore>(store: &S) {
             (Err(RepoError::Conflict(_)), Ok(())) => near,
             other => panic!("round {round}: exactly one advance must win: {other:?}"),
         };
-        let now = store.load(tp, dir).await.expect("load").watermark.expect("set");
+        let now = store
+            .load(tp, dir)
+            .await
+            .expect("load")
+            .watermark
+            .expect("set");
         assert_eq!(now, won, "round {round}");
         assert!(now > current);
         // The loser retrying with its stale expectation cannot move it back.
         assert!(matches!(
-            store.advance_watermark(tp, dir, Some(current), near.min(far)).await,
+            store
+                .advance_watermark(tp, dir, Some(current), near.min(far))
+                .await,
             Err(RepoError::Conflict(_))
         ));
         current = now;

@@ -15,7 +15,10 @@ use navsync_domain::ports::{
 };
 use navsync_domain::query::InvoiceQuery;
 use navsync_domain::sync::{SyncPolicy, SyncService};
-use navsync_domain::{Direction, InvoiceDigest, InvoiceKey, InvoiceRecord, Lookback, NavCredentials, Secret, TaxpayerId};
+use navsync_domain::{
+    Direction, InvoiceDigest, InvoiceKey, InvoiceRecord, Lookback, NavCredentials, Secret,
+    TaxpayerId,
+};
 use navsync_dynamodb::{DynamoConfig, DynamoStore};
 use navsync_s3::{S3Archive, S3Config};
 
@@ -24,7 +27,14 @@ const CURSOR_KEY: &[u8] = b"contract-tests-cursor-key-32-bytes!!";
 async fn archive() -> S3Archive {
     let sdk = emu::sdk_config().await;
     let bucket = emu::new_bucket(&sdk, "contract").await;
-    S3Archive::new(&sdk, S3Config { force_path_style: true, ..S3Config::new(bucket) }).expect("config")
+    S3Archive::new(
+        &sdk,
+        S3Config {
+            force_path_style: true,
+            ..S3Config::new(bucket)
+        },
+    )
+    .expect("config")
 }
 
 /// A fresh table, with a bucket for oversized items.
@@ -102,7 +112,9 @@ impl InvoiceRepository for CrashingRepo<'_> {
     async fn put_many(&self, records: &[InvoiceRecord]) -> Result<(), RepoError> {
         if self.calls.fetch_add(1, Ordering::SeqCst) + 1 == self.crash_on {
             self.inner.put_many(&records[..records.len() / 2]).await?;
-            return Err(RepoError::Unavailable("crashed mid-batch (injected)".into()));
+            return Err(RepoError::Unavailable(
+                "crashed mid-batch (injected)".into(),
+            ));
         }
         self.inner.put_many(records).await
     }
@@ -125,21 +137,29 @@ impl CredentialStore for FixedCredentials {
 }
 
 /// NAV's side: `n` invoices received over the last day, listed 100 a page.
-fn nav(records: Arc<Vec<(InvoiceDigest, InvoiceDocument)>>, data_calls: Arc<AtomicUsize>) -> MockNavSource {
+fn nav(
+    records: Arc<Vec<(InvoiceDigest, InvoiceDocument)>>,
+    data_calls: Arc<AtomicUsize>,
+) -> MockNavSource {
     let mut nav = MockNavSource::new();
     let r = records.clone();
-    nav.expect_digest_page().returning(move |_, _, window, page| {
-        let in_window: Vec<InvoiceDigest> = r
-            .iter()
-            .map(|(d, _)| d.clone())
-            .filter(|d| window.contains(d.ins_date))
-            .collect();
-        Ok(DigestPage {
-            current_page: page,
-            available_page: in_window.len().div_ceil(100).max(1) as u32,
-            digests: in_window.into_iter().skip((page as usize - 1) * 100).take(100).collect(),
-        })
-    });
+    nav.expect_digest_page()
+        .returning(move |_, _, window, page| {
+            let in_window: Vec<InvoiceDigest> = r
+                .iter()
+                .map(|(d, _)| d.clone())
+                .filter(|d| window.contains(d.ins_date))
+                .collect();
+            Ok(DigestPage {
+                current_page: page,
+                available_page: in_window.len().div_ceil(100).max(1) as u32,
+                digests: in_window
+                    .into_iter()
+                    .skip((page as usize - 1) * 100)
+                    .take(100)
+                    .collect(),
+            })
+        });
     nav.expect_invoice_data().returning(move |_, id| {
         data_calls.fetch_add(1, Ordering::SeqCst);
         Ok(records
@@ -164,7 +184,13 @@ async fn a_sync_crashed_mid_batch_and_run_again_stores_each_invoice_once() {
             let mut rec = fixtures::record(&spec);
             rec.digest.ins_date = now - TimeDelta::hours(20) + TimeDelta::minutes(i);
             let xml = archive::sample_xml(&spec.number);
-            (rec.digest, InvoiceDocument { xml, invoice: rec.invoice })
+            (
+                rec.digest,
+                InvoiceDocument {
+                    xml,
+                    invoice: rec.invoice,
+                },
+            )
         })
         .collect();
     let served = Arc::new(served);
@@ -174,13 +200,35 @@ async fn a_sync_crashed_mid_batch_and_run_again_stores_each_invoice_once() {
     let policy = SyncPolicy::new(Lookback::try_from(2).expect("valid"));
 
     // Run 1: the third batch of 25 half-lands, then the "crash".
-    let crashing = CrashingRepo { inner: &store, calls: AtomicUsize::new(0), crash_on: 3 };
-    let svc = SyncService { nav: &nav, repo: &crashing, state: &store, archive: &archive, credentials: &creds, clock: &SystemClock };
+    let crashing = CrashingRepo {
+        inner: &store,
+        calls: AtomicUsize::new(0),
+        crash_on: 3,
+    };
+    let svc = SyncService {
+        nav: &nav,
+        repo: &crashing,
+        state: &store,
+        archive: &archive,
+        credentials: &creds,
+        clock: &SystemClock,
+    };
     let outcomes = svc.run(&[tp], &[Direction::Inbound], &policy).await;
     let error = outcomes[0].error.as_ref().expect("run 1 fails");
     assert!(error.to_string().contains("injected"), "{error}");
-    let stored_after_crash = store::all_pages(&store, &InvoiceQuery { limit: 1000, ..InvoiceQuery::new(tp, Direction::Inbound) }).await;
-    assert_eq!(stored_after_crash.len(), 25 * 2 + 12, "two batches and half the third");
+    let stored_after_crash = store::all_pages(
+        &store,
+        &InvoiceQuery {
+            limit: 1000,
+            ..InvoiceQuery::new(tp, Direction::Inbound)
+        },
+    )
+    .await;
+    assert_eq!(
+        stored_after_crash.len(),
+        25 * 2 + 12,
+        "two batches and half the third"
+    );
     let state = store.load(tp, Direction::Inbound).await.expect("load");
     let first_listed: DateTime<Utc> = served[0].0.ins_date;
     assert!(
@@ -192,21 +240,42 @@ async fn a_sync_crashed_mid_batch_and_run_again_stores_each_invoice_once() {
     let calls_run1 = data_calls.load(Ordering::SeqCst);
 
     // Run 2 against the plain store.
-    let svc = SyncService { nav: &nav, repo: &store, state: &store, archive: &archive, credentials: &creds, clock: &SystemClock };
+    let svc = SyncService {
+        nav: &nav,
+        repo: &store,
+        state: &store,
+        archive: &archive,
+        credentials: &creds,
+        clock: &SystemClock,
+    };
     let outcomes = svc.run(&[tp], &[Direction::Inbound], &policy).await;
     assert!(outcomes[0].error.is_none(), "{:?}", outcomes[0].error);
     let report = &outcomes[0].report;
     assert_eq!(report.already_stored, 62);
     assert_eq!(report.new, n as u64 - 62);
-    assert_eq!(data_calls.load(Ordering::SeqCst) - calls_run1, n as usize - 62, "stored invoices are not fetched again");
+    assert_eq!(
+        data_calls.load(Ordering::SeqCst) - calls_run1,
+        n as usize - 62,
+        "stored invoices are not fetched again"
+    );
 
     // No loss, no duplicate, each record whole, each document archived byte for byte.
-    let listed = store::all_pages(&store, &InvoiceQuery { limit: 1000, ..InvoiceQuery::new(tp, Direction::Inbound) }).await;
+    let listed = store::all_pages(
+        &store,
+        &InvoiceQuery {
+            limit: 1000,
+            ..InvoiceQuery::new(tp, Direction::Inbound)
+        },
+    )
+    .await;
     let keys: HashSet<InvoiceKey> = listed.iter().map(|s| s.key.clone()).collect();
     assert_eq!(listed.len(), n as usize, "no duplicates");
     assert_eq!(keys.len(), n as usize, "no loss");
     for (digest, doc) in served.iter() {
-        let key = InvoiceKey { taxpayer: tp, id: digest.id(Direction::Inbound) };
+        let key = InvoiceKey {
+            taxpayer: tp,
+            id: digest.id(Direction::Inbound),
+        };
         let rec = store.get(&key).await.expect("get").expect("stored");
         assert_eq!(&rec.digest, digest);
         assert_eq!(rec.invoice, doc.invoice);
