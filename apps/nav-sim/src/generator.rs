@@ -166,6 +166,29 @@ impl Company {
         )
     }
 
+    /// A company known only from an invoice document (a served file).
+    pub fn from_party(p: &Party) -> Company {
+        let a = p.address.clone().unwrap_or_default();
+        let or = |s: String, d: &str| if s.trim().is_empty() { d.to_owned() } else { s };
+        let name = p.name.clone().unwrap_or_else(|| "-".into());
+        Company {
+            short_name: name.chars().take(200).collect(),
+            name,
+            tax_number: p.tax_number.clone(),
+            community_vat_number: p.community_vat_number.clone(),
+            country_code: or(a.country_code, "HU"),
+            postal_code: or(a.postal_code, "1000"),
+            city: or(a.city, "-"),
+            street_name: or(a.street, "-"),
+            public_place_category: "-".into(),
+            number: "1".into(),
+            bank_account: p.bank_account.clone(),
+            aam: false,
+            invoice_prefix: String::new(),
+            reporting_login: String::new(),
+        }
+    }
+
     pub fn party(&self, vat_status: Option<VatStatus>) -> Party {
         Party {
             name: Some(self.name.clone()),
@@ -266,6 +289,35 @@ impl Generator {
             compressed_share,
             tx_counter: 0,
         }
+    }
+
+    /// Adds a taxpayer (with fresh credentials) that has no generated invoices, e.g. the
+    /// supplier of served files; returns false when it is already one.
+    pub fn add_taxpayer(&mut self, company: Company) -> bool {
+        let id = company.tax_number.as_ref().map(|t| t.taxpayer_id);
+        if id.is_none()
+            || self
+                .taxpayers
+                .iter()
+                .any(|t| t.company.tax_number.as_ref().map(|n| n.taxpayer_id) == id)
+        {
+            return false;
+        }
+        let salt = id.map_or(0, |i| i.as_str().parse::<u64>().unwrap_or(0));
+        let mut cred = self.rng.fork(0xF11E ^ salt);
+        self.taxpayers.push(SimTaxpayer {
+            login: alnum(&mut cred, 15, false),
+            password: format!("Sim-{}", alnum(&mut cred, 12, true)),
+            sign_key: format!(
+                "{}-{}-{}",
+                alnum(&mut cred, 2, false),
+                alnum(&mut cred, 4, false),
+                alnum(&mut cred, 24, true)
+            ),
+            exchange_key: alnum(&mut cred, 16, true),
+            company,
+        });
+        true
     }
 
     /// Every company known to the simulator with a Hungarian tax number (for `queryTaxpayer`).
@@ -371,7 +423,7 @@ impl Generator {
             let cust = match c {
                 0 => Cust::Domestic(rng.pick(&b.partners).clone()),
                 1 => Cust::Foreign(rng.pick(&b.foreign).clone()),
-                _ => Cust::Person(*rng.pick(&PERSONS)),
+                _ => Cust::Person(PERSONS[rng.range(0, PERSONS.len() as u64 - 1) as usize]),
             };
             (me.company.clone(), cust)
         } else {

@@ -19,6 +19,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod files;
 pub mod generator;
 pub mod invoice_xml;
 pub mod request;
@@ -175,21 +176,17 @@ fn build_data(config: &SimConfig) -> Result<(Generator, Store), SimError> {
         config.period.1,
     ));
     for dir in &config.invoice_dirs {
-        store.insert(files::load_dir(dir, config.seed).map_err(SimError::Files)?);
+        let served = files::load_dir(dir, config).map_err(SimError::Files)?;
+        // Both parties of a served invoice get a technical user, so a client can fetch it
+        // from either side.
+        for s in &served {
+            for party in [&s.invoice.supplier, &s.invoice.customer] {
+                if party.tax_number.is_some() {
+                    generator.add_taxpayer(generator::Company::from_party(party));
+                }
+            }
+        }
+        store.insert(served);
     }
     Ok((generator, store))
-}
-
-mod files {
-    use std::path::Path;
-
-    use crate::store::StoredInvoice;
-
-    /// Served invoice files: not available until the document parser lands.
-    pub fn load_dir(dir: &Path, _seed: u64) -> Result<Vec<StoredInvoice>, String> {
-        Err(format!(
-            "{}: serving invoice files is not supported in this build",
-            dir.display()
-        ))
-    }
 }

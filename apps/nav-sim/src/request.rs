@@ -801,7 +801,7 @@ pub struct ChainQuery {
 
 #[derive(Debug, Clone)]
 pub enum Body {
-    Digest(DigestQuery),
+    Digest(Box<DigestQuery>),
     Data(NumberQuery),
     Check(NumberQuery),
     Chain(ChainQuery),
@@ -905,14 +905,14 @@ pub fn body(op: Operation, root: &Element) -> Body {
                     index: num(t, "index"),
                     operation: txt(t, "invoiceOperation").and_then(|s| s.parse().ok()),
                 });
-            Body::Digest(DigestQuery {
+            Body::Digest(Box::new(DigestQuery {
                 page: num(root, "page").unwrap_or(1),
                 direction: dir(root),
                 mandatory,
                 additional,
                 relational,
                 transaction,
-            })
+            }))
         }
         Operation::QueryInvoiceData | Operation::QueryInvoiceCheck => {
             let q = root.child("invoiceNumberQuery").expect("checked");

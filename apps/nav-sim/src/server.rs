@@ -107,7 +107,7 @@ impl SimState {
                         c.tax_number.as_ref().map(|t| t.taxpayer_id) == Some(tn.taxpayer_id)
                     })
                 {
-                    companies.push(company_from_party(p));
+                    companies.push(Company::from_party(p));
                 }
             }
         }
@@ -154,43 +154,6 @@ impl SimState {
 
     fn fault(&self, kind: &str) {
         bump(&self.counters.faults, kind);
-    }
-}
-
-fn company_from_party(p: &navsync_domain::Party) -> Company {
-    let a = p.address.clone().unwrap_or_default();
-    let name = p.name.clone().unwrap_or_else(|| "-".into());
-    Company {
-        short_name: name.chars().take(200).collect(),
-        name,
-        tax_number: p.tax_number.clone(),
-        community_vat_number: p.community_vat_number.clone(),
-        country_code: if a.country_code.is_empty() {
-            "HU".into()
-        } else {
-            a.country_code
-        },
-        postal_code: if a.postal_code.is_empty() {
-            "1000".into()
-        } else {
-            a.postal_code
-        },
-        city: if a.city.is_empty() {
-            "-".into()
-        } else {
-            a.city
-        },
-        street_name: if a.street.is_empty() {
-            "-".into()
-        } else {
-            a.street
-        },
-        public_place_category: "-".into(),
-        number: "1".into(),
-        bank_account: p.bank_account.clone(),
-        aam: false,
-        invoice_prefix: String::new(),
-        reporting_login: String::new(),
     }
 }
 

@@ -395,13 +395,9 @@ fn matches(s: &StoredInvoice, q: &DigestQuery) -> bool {
     {
         return false;
     }
-    if let Some(tq) = &q.transaction {
-        if tq.transaction_id != s.transaction_id
-            || tq.index.is_some_and(|i| i != s.index)
-            || tq.operation.is_some_and(|o| o != s.operation)
-        {
-            return false;
-        }
-    }
-    true
+    q.transaction.as_ref().is_none_or(|tq| {
+        tq.transaction_id == s.transaction_id
+            && tq.index.is_none_or(|i| i == s.index)
+            && tq.operation.is_none_or(|o| o == s.operation)
+    })
 }

@@ -1,0 +1,89 @@
+//! Serving NAV's official sample invoices as they are.
+
+mod raw_nav;
+
+use base64::Engine as _;
+use chrono::Utc;
+use navsync_nav_sim::SimConfig;
+use raw_nav::{Raw, digest_body, ins_date, number_query, validate};
+
+fn samples() -> std::path::PathBuf {
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/nav/invoice-samples");
+    if shared.exists() {
+        shared
+    } else {
+        "/work/shared/nav/invoice-samples".into()
+    }
+}
+
+#[tokio::test]
+async fn serves_the_official_samples_byte_for_byte_to_both_parties() {
+    let now = Utc::now();
+    let mut config = SimConfig::new(31, 0, now);
+    config.invoice_dirs = vec![samples()];
+    config.compressed_share = 0.5;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sim = navsync_nav_sim::start(config, listener).await.unwrap();
+    let files = std::fs::read_dir(samples()).unwrap().count();
+    assert!(
+        sim.stats().invoices >= files,
+        "one entry per invoice, batch parts apart"
+    );
+
+    let supplier = sim
+        .taxpayers()
+        .into_iter()
+        .find(|t| t.tax_number == "99999999")
+        .expect("the samples' supplier has a technical user");
+    let raw = Raw::new(sim.base_url(), supplier);
+    let window = ins_date(now - chrono::Duration::days(31), now);
+    let digest = raw
+        .call(
+            "queryInvoiceDigest",
+            &digest_body(1, "OUTBOUND", &window, ""),
+        )
+        .await;
+    validate("api", digest.body.as_bytes()).unwrap();
+    let numbers = digest.tags("invoiceNumber");
+    assert!(numbers.len() >= files - 1, "{numbers:?}");
+    assert!(numbers.contains(&"2021/00345".to_owned()), "{numbers:?}");
+
+    let r = raw
+        .call("queryInvoiceData", &number_query("2021/00345", "OUTBOUND"))
+        .await;
+    validate("api", r.body.as_bytes()).unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(r.tag("invoiceData").unwrap())
+        .unwrap();
+    let doc = if r.tag("compressedContentIndicator").as_deref() == Some("true") {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+            .unwrap();
+        out
+    } else {
+        bytes
+    };
+    let file = std::fs::read(samples().join("Belfoldi devizas szamla.xml")).unwrap();
+    assert_eq!(doc, file);
+
+    // The customer of that invoice sees it INBOUND.
+    let customer = sim
+        .taxpayers()
+        .into_iter()
+        .find(|t| t.tax_number == "99887764")
+        .expect("the samples' customer has a technical user");
+    let raw = Raw::new(sim.base_url(), customer);
+    let inbound = raw
+        .call(
+            "queryInvoiceDigest",
+            &digest_body(1, "INBOUND", &window, ""),
+        )
+        .await;
+    assert!(
+        inbound
+            .tags("invoiceNumber")
+            .contains(&"2021/00345".to_owned())
+    );
+    sim.shutdown().await;
+}
