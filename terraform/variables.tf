@@ -60,9 +60,10 @@ variable "nav_credentials" {
   # the first seven digits, check = (10 - sum mod 10) mod 10.
   validation {
     condition = alltrue([
-      for id in keys(var.nav_credentials) : can(regex("^[0-9]{8}$", id)) && (
+      # A conditional, not &&: Terraform evaluates both operands of &&.
+      for id in keys(var.nav_credentials) : can(regex("^[0-9]{8}$", id)) ? (
         (10 - (sum([for i, w in [9, 7, 3, 1, 9, 7, 3] : w * tonumber(substr(id, i, 1))]) % 10)) % 10
-      ) == tonumber(substr(id, 7, 1))
+      ) == tonumber(substr(id, 7, 1)) : false
     ])
     error_message = "Every key of nav_credentials must be a valid 8-digit taxpayer id (the first 8 digits of the tax number, with a correct check digit)."
   }

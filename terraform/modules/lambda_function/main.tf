@@ -97,8 +97,10 @@ resource "aws_lambda_function" "this" {
     variables = var.environment
   }
 
+  # JSON: the runtime tells the function (AWS_LAMBDA_LOG_FORMAT) to log structured lines, which
+  # CloudWatch Logs Insights can query field by field.
   logging_config {
-    log_format = "Text"
+    log_format = "JSON"
     log_group  = aws_cloudwatch_log_group.this.name
   }
 
