@@ -13,7 +13,7 @@ mod request;
 mod response;
 mod retry;
 mod software;
-// mod source; // wired once invoice::parse_invoice_data lands
+mod source;
 mod stats;
 mod tree;
 
@@ -272,7 +272,9 @@ impl NavClient {
             inner.counters.call(op, retry > 0);
             tracing::debug!(operation = %op, request_id = %request_id, retry, "NAV request");
             let outcome = match self.send(&url, body).await {
-                Ok((status, bytes)) => read_response(op, status, &bytes),
+                Ok((status, content_type, bytes)) => {
+                    read_response(op, status, &content_type, &bytes)
+                }
                 Err(e) => Err(e),
             };
             match outcome {
@@ -292,7 +294,8 @@ impl NavClient {
         }
     }
 
-    async fn send(&self, url: &str, body: String) -> Result<(u16, Vec<u8>), ClientError> {
+    /// Posts one request; the status, content type and body (at most `max_response_bytes`).
+    async fn send(&self, url: &str, body: String) -> Result<(u16, String, Vec<u8>), ClientError> {
         let inner = &*self.inner;
         let limit = inner.config.max_response_bytes;
         let mut response = inner
@@ -305,6 +308,12 @@ impl NavClient {
             .await
             .map_err(|e| self.transport_error(e))?;
         let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
         if response.content_length().is_some_and(|n| n > limit as u64) {
             return Err(ClientError::ResponseTooLarge { limit });
         }
@@ -319,7 +328,7 @@ impl NavClient {
             }
             bytes.extend_from_slice(&chunk);
         }
-        Ok((status, bytes))
+        Ok((status, content_type, bytes))
     }
 
     /// Tells a timeout, a reset and a refused connection apart; the message carries no

@@ -115,12 +115,22 @@ pub struct TaxpayerAddress {
 }
 
 /// Turns an HTTP answer into the operation's response element, or the error it stands for.
+/// An HTML page (a gateway's or proxy's error page) is a non-XML body even when it happens to
+/// be well-formed.
 pub fn read_response(
     operation: Operation,
     status: u16,
+    content_type: &str,
     body: &[u8],
 ) -> Result<Element, ClientError> {
+    let html = content_type.to_ascii_lowercase().contains("html");
     let root = match tree::parse(body) {
+        Ok(root) if html || root.name.eq_ignore_ascii_case("html") => {
+            return Err(ClientError::NonXmlBody {
+                status,
+                excerpt: excerpt(body),
+            });
+        }
         Ok(root) => root,
         Err(e) => {
             return Err(if looks_like_xml(body) {
