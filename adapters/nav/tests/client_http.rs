@@ -183,6 +183,58 @@ async fn digest_pages_parse_into_domain_digests_over_the_window() {
     assert_schema_valid(&sent.body);
 }
 
+/// A partner tax number failing its check digit (NAV only warns about those) does not sink
+/// the page; a broken required field does, naming it.
+#[tokio::test]
+async fn digest_rows_are_read_strictly_where_it_matters() {
+    let lenient = digest_response(
+        1,
+        1,
+        &[digest_row(
+            "SZ-9",
+            "2024-02-10T00:00:00.000Z",
+            "<customerTaxNumber>11111112</customerTaxNumber><customerName>Elírt Adószám Bt.</customerName>",
+        )],
+    );
+    let broken = digest_response(
+        1,
+        1,
+        &[digest_row("SZ-9", "2024-02-10T00:00:00.000Z", "").replace("2024-02-28", "2024-02-30")],
+    );
+    assert_schema_valid(&lenient);
+    let nav = FakeNav::start(move |n, _| {
+        Action::xml(
+            200,
+            if n == 0 {
+                lenient.clone()
+            } else {
+                broken.clone()
+            },
+        )
+    })
+    .await;
+    let client = client(&nav.url, |_| {});
+    let creds = credentials();
+    let params = NavClient::window_query(window());
+    let page = client
+        .query_invoice_digest(&creds, 1, Direction::Outbound, &params)
+        .await
+        .unwrap();
+    assert_eq!(page.digests[0].customer_tax_number, None);
+    assert_eq!(
+        page.digests[0].customer_name.as_deref(),
+        Some("Elírt Adószám Bt.")
+    );
+    let err = client
+        .query_invoice_digest(&creds, 1, Direction::Outbound, &params)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ClientError::InvalidResponse { reason, .. } if reason.contains("invoiceIssueDate")),
+        "{err:?}"
+    );
+}
+
 #[tokio::test]
 async fn the_pager_walks_every_page_one_request_each() {
     let nav = FakeNav::start(|_, r| {

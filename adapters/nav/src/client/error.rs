@@ -47,8 +47,10 @@ const RETRYABLE_CODES: [&str; 3] = [
 ];
 
 impl NavFault {
+    /// A code NAV marks as passing, or a server error without any code to judge by.
     pub fn is_retryable(&self) -> bool {
         RETRYABLE_CODES.contains(&self.code.as_str())
+            || (self.code.is_empty() && self.status >= 500)
     }
 }
 

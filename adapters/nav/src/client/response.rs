@@ -305,6 +305,29 @@ fn parse_digest_page(root: &Element) -> Result<DigestPage, String> {
     })
 }
 
+/// An optional tax number in a digest. NAV lets an invoice through with only a warning when
+/// the customer's tax number does not exist, so one may fail the check digit; refusing the
+/// whole page for it would stall the sync on that window for good. Such a number is dropped
+/// with a warning (the archived document still carries it); one that is not 8 digits at all
+/// breaks the schema and is an error.
+fn partner_tax_number(d: &Element, name: &str) -> Result<Option<TaxpayerId>, String> {
+    let Some(text) = d.child_text(name) else {
+        return Ok(None);
+    };
+    match text.parse::<TaxpayerId>() {
+        Ok(id) => Ok(Some(id)),
+        Err(navsync_domain::TaxNumberError::CheckDigit { .. }) => {
+            tracing::warn!(
+                element = name,
+                value = text,
+                "NAV listed a tax number that fails its check digit; ignored"
+            );
+            Ok(None)
+        }
+        Err(e) => Err(format!("<{}>/<{name}>: {e}", d.name)),
+    }
+}
+
 fn parse_digest(d: &Element) -> Result<InvoiceDigest, String> {
     Ok(InvoiceDigest {
         invoice_number: required(d, "invoiceNumber")?,
@@ -313,10 +336,10 @@ fn parse_digest(d: &Element) -> Result<InvoiceDigest, String> {
         category: required(d, "invoiceCategory")?,
         issue_date: required::<NaiveDate>(d, "invoiceIssueDate")?,
         supplier_tax_number: required(d, "supplierTaxNumber")?,
-        supplier_group_member_tax_number: optional(d, "supplierGroupMemberTaxNumber")?,
+        supplier_group_member_tax_number: partner_tax_number(d, "supplierGroupMemberTaxNumber")?,
         supplier_name: required(d, "supplierName")?,
-        customer_tax_number: optional(d, "customerTaxNumber")?,
-        customer_group_member_tax_number: optional(d, "customerGroupMemberTaxNumber")?,
+        customer_tax_number: partner_tax_number(d, "customerTaxNumber")?,
+        customer_group_member_tax_number: partner_tax_number(d, "customerGroupMemberTaxNumber")?,
         customer_name: optional(d, "customerName")?,
         payment_method: optional(d, "paymentMethod")?,
         payment_date: optional(d, "paymentDate")?,
