@@ -96,9 +96,11 @@ impl ClientError {
     pub fn is_retryable(&self) -> bool {
         match self {
             ClientError::Nav(fault) => fault.is_retryable(),
-            // A gateway or proxy page stands in for NAV's answer; whatever its status, NAV may
-            // answer properly next time.
-            ClientError::NonXmlBody { .. } => true,
+            // A gateway or proxy page stands in for NAV's answer: NAV may answer properly next
+            // time. A 4xx page (wrong URL, blocked) will not change by asking again.
+            ClientError::NonXmlBody { status, .. } => {
+                !(400..500).contains(status) || *status == 408 || *status == 429
+            }
             ClientError::InvalidResponse { status, .. } => {
                 *status >= 500 || *status == 408 || *status == 429
             }
@@ -173,6 +175,119 @@ impl From<ClientError> for NavError {
                 code: other.nav_code().map(str::to_owned),
                 message: other.to_string(),
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fault(status: u16, code: &str) -> ClientError {
+        ClientError::Nav(NavFault {
+            kind: FaultKind::GeneralError,
+            status,
+            code: code.into(),
+            message: "m".into(),
+            technical_validation: vec![],
+        })
+    }
+
+    #[test]
+    fn only_what_may_pass_is_retried_and_the_port_sees_why() {
+        let cases: Vec<(ClientError, bool, &str)> = vec![
+            (
+                fault(500, "OPERATION_FAILED"),
+                true,
+                "Unavailable(OPERATION_FAILED)",
+            ),
+            (
+                fault(503, "MAINTENANCE_MODE"),
+                true,
+                "Unavailable(MAINTENANCE_MODE)",
+            ),
+            (fault(500, ""), true, "Unavailable(-)"),
+            (
+                fault(401, "INVALID_SECURITY_USER"),
+                false,
+                "Rejected(INVALID_SECURITY_USER)",
+            ),
+            (
+                fault(400, "INVALID_REQUEST_SIGNATURE"),
+                false,
+                "Rejected(INVALID_REQUEST_SIGNATURE)",
+            ),
+            (
+                fault(500, "NOT_REGISTERED_CUSTOMER"),
+                false,
+                "Rejected(NOT_REGISTERED_CUSTOMER)",
+            ),
+            (
+                fault(400, "BAD_QUERY_PARAM_RANGE_EXCEEDED"),
+                false,
+                "Rejected(BAD_QUERY_PARAM_RANGE_EXCEEDED)",
+            ),
+            (
+                ClientError::NonXmlBody {
+                    status: 504,
+                    excerpt: "<html>".into(),
+                },
+                true,
+                "Unavailable(-)",
+            ),
+            (
+                ClientError::NonXmlBody {
+                    status: 404,
+                    excerpt: "".into(),
+                },
+                false,
+                "Rejected(HTTP_404)",
+            ),
+            (
+                ClientError::Timeout(Duration::from_secs(60)),
+                true,
+                "Unavailable(-)",
+            ),
+            (
+                ClientError::ConnectionReset("reset".into()),
+                true,
+                "Unavailable(-)",
+            ),
+            (
+                ClientError::Connect("refused".into()),
+                true,
+                "Unavailable(-)",
+            ),
+            (
+                ClientError::InvalidResponse {
+                    status: 200,
+                    reason: "r".into(),
+                },
+                false,
+                "Unavailable(-)",
+            ),
+            (
+                ClientError::Decode("gzip bomb".into()),
+                false,
+                "InvalidDocument",
+            ),
+            (
+                ClientError::ResponseTooLarge { limit: 1 },
+                false,
+                "InvalidDocument",
+            ),
+        ];
+        for (error, retryable, port) in cases {
+            assert_eq!(error.is_retryable(), retryable, "{error:?}");
+            let shown = match NavError::from(error.clone()) {
+                NavError::Unavailable { code, .. } => {
+                    format!("Unavailable({})", code.as_deref().unwrap_or("-"))
+                }
+                NavError::Rejected { code, .. } => format!("Rejected({code})"),
+                NavError::InvalidDocument(_) => "InvalidDocument".into(),
+                NavError::NotFound(_) => "NotFound".into(),
+            };
+            assert_eq!(shown, port, "{error:?}");
         }
     }
 }

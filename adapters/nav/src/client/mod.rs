@@ -111,7 +111,21 @@ struct Inner {
 }
 
 impl NavClient {
+    /// Errors: [`ClientError::Config`] for a zero timeout or size limit, or when the HTTP
+    /// client cannot be built.
     pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
+        for (name, zero) in [
+            ("request_timeout", config.request_timeout.is_zero()),
+            ("connect_timeout", config.connect_timeout.is_zero()),
+            ("max_response_bytes", config.max_response_bytes == 0),
+            ("max_document_bytes", config.max_document_bytes == 0),
+        ] {
+            if zero {
+                return Err(ClientError::Config(format!(
+                    "{name} must be greater than zero"
+                )));
+            }
+        }
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
