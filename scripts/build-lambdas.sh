@@ -33,10 +33,11 @@ if [ ! -x "$VENV/bin/cargo-lambda" ]; then
 fi
 # cargo finds the `cargo-lambda` subcommand, and cargo-lambda finds zig, on PATH.
 export PATH="$PWD/$VENV/bin:$PATH"
-# The host target's standard library is all that is needed: the triple is the host's, only the
-# glibc version differs, and that is the linker's business.
-rustup target list --installed 2>/dev/null | grep -qx x86_64-unknown-linux-gnu ||
+# The triple is the host's (only the glibc version differs, which is the linker's business), so
+# its standard library is normally installed already.
+if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx x86_64-unknown-linux-gnu; then
   rustup target add x86_64-unknown-linux-gnu
+fi
 
 bins=()
 for fn in "${FUNCTIONS[@]}"; do bins+=(--bin "$fn"); done

@@ -395,14 +395,14 @@ def test_every_module_call_matches_the_modules_variables_and_outputs():
     for name, call in calls.items():
         source = TF / unquote(call["source"])
         variables = blocks(source / "variables.tf", "variable")
-        passed = set(call) - {"source", "__is_block__", "__comments__"}
+        passed = set(call) - {"source", "count", "for_each", "depends_on", "providers", "__is_block__", "__comments__"}
         assert passed <= set(variables), f"module {name} gets unknown {sorted(passed - set(variables))}"
         required = {v for v, body in variables.items() if "default" not in body}
         assert required <= passed, f"module {name} misses {sorted(required - passed)}"
         outputs = set(blocks(source / "outputs.tf", "output"))
-        used = set(re.findall(rf"\bmodule\.{name}\.([A-Za-z0-9_]+)", text))
+        used = set(re.findall(rf"\bmodule\.{name}(?:\[[^\]]*\])?\.([A-Za-z0-9_]+)", text))
         assert used <= outputs, f"module {name} has no output {sorted(used - outputs)}"
-    assert set(re.findall(r"\bmodule\.([A-Za-z0-9_]+)\.", text)) <= set(calls)
+    assert set(re.findall(r"\bmodule\.([A-Za-z0-9_]+)[.\[]", text)) <= set(calls)
 
 
 # ---- checkov ------------------------------------------------------------------------------------
@@ -483,3 +483,30 @@ def test_bad_settings_are_refused_with_a_message_naming_the_fix(variables_only, 
     assert result.returncode != 0, f"{setting} was accepted"
     # terraform wraps long messages; compare without line breaks.
     assert message in " ".join(result.stderr.split()), result.stderr
+
+
+# ---- Web UI -------------------------------------------------------------------------------------
+
+
+def test_web_bucket_is_readable_only_by_its_distribution_over_https():
+    path = MODULES / "web" / "main.tf"
+    policy = blocks(path, "data", "aws_iam_policy_document")["bucket"]
+    allows = [st for st in statements(policy) if unquote(st.get("effect", '"Allow"')) == "Allow"]
+    assert len(allows) == 1
+    (allow,) = allows
+    assert [unquote(a) for a in as_list(allow["actions"])] == ["s3:GetObject"]
+    assert [unquote(p) for p in as_list(allow["principals"][0]["identifiers"])] == ["cloudfront.amazonaws.com"]
+    assert allow["condition"][0]["values"] == ["${aws_cloudfront_distribution.this.arn}"]
+    access = blocks(path, "resource", "aws_s3_bucket_public_access_block")["this"]
+    assert all(access[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    distribution = blocks(path, "resource", "aws_cloudfront_distribution")["this"]
+    behavior = distribution["default_cache_behavior"][0]
+    assert unquote(behavior["viewer_protocol_policy"]) == "redirect-to-https"
+    assert distribution["origin"][0]["origin_access_control_id"] == "${aws_cloudfront_origin_access_control.this.id}"
+
+
+def test_the_web_ui_origin_is_allowed_by_the_apis_cors():
+    main = blocks(TF / "main.tf", "module")
+    assert main["http_api"]["cors_origins"] == "${local.cors_origins}"
+    assert main["api_lambda"]["environment"]["NAVSYNC_CORS_ORIGINS"] == '${join(",", local.cors_origins)}'
+    assert "module.web[0].origins" in (TF / "main.tf").read_text()

@@ -20,6 +20,9 @@ locals {
   admin_group         = "admins"
   reader_group_prefix = "taxpayer-"
 
+  # The web UI, when deployed, calls the API from its own origin.
+  cors_origins = concat(var.cors_origins, var.enable_web_ui ? module.web[0].origins : [])
+
   sync_function_name = "${var.name}-sync"
   api_function_name  = "${var.name}-api"
 }
@@ -129,7 +132,7 @@ module "api_lambda" {
     NAVSYNC_COGNITO_ISSUER      = module.auth.issuer
     NAVSYNC_COGNITO_CLIENT_ID   = module.auth.client_id
     NAVSYNC_JWKS_URL            = module.auth.jwks_url
-    NAVSYNC_CORS_ORIGINS        = join(",", var.cors_origins)
+    NAVSYNC_CORS_ORIGINS        = join(",", local.cors_origins)
     NAVSYNC_PRESIGN_TTL_SECONDS = tostring(var.presign_ttl_seconds)
     NAVSYNC_SYNC_FUNCTION       = module.sync_lambda.name
     NAVSYNC_CURSOR_KEY_PARAM    = module.credentials.cursor_key_parameter_name
@@ -146,7 +149,7 @@ module "http_api" {
   issuer              = module.auth.issuer
   audience            = [module.auth.client_id]
   public_routes       = var.public_routes
-  cors_origins        = var.cors_origins
+  cors_origins        = local.cors_origins
   throttle_rate       = var.api_throttle_rate
   throttle_burst      = var.api_throttle_burst
   log_retention_days  = var.log_retention_days
@@ -161,4 +164,22 @@ module "monitoring" {
   table_name             = module.table.name
   api_id                 = module.http_api.api_id
   dead_letter_queue_name = module.sync_schedule.dead_letter_queue_name
+}
+
+module "web" {
+  source = "./modules/web"
+  count  = var.enable_web_ui ? 1 : 0
+
+  name            = var.name
+  bucket_name     = "${var.name}-web-${local.account_id}-${var.region}"
+  region          = var.region
+  dist_dir        = var.web_dist_dir
+  aliases         = var.web_aliases
+  certificate_arn = var.web_certificate_arn
+  app_config = {
+    apiUrl           = module.http_api.url
+    region           = var.region
+    userPoolId       = module.auth.user_pool_id
+    userPoolClientId = module.auth.client_id
+  }
 }

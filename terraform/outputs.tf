@@ -57,3 +57,8 @@ output "alarm_topic_arn" {
   description = "SNS topic the alarms publish to."
   value       = module.monitoring.topic_arn
 }
+
+output "web_url" {
+  description = "URL of the web UI (null unless enable_web_ui)."
+  value       = var.enable_web_ui ? module.web[0].url : null
+}

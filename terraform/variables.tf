@@ -294,6 +294,32 @@ variable "allow_password_auth" {
   default     = true
 }
 
+# ---- Web UI (optional) ----
+
+variable "enable_web_ui" {
+  description = "Serve the web UI from a private S3 bucket behind CloudFront (Origin Access Control, HTTPS only); its origin is added to the API's CORS origins."
+  type        = bool
+  default     = false
+}
+
+variable "web_dist_dir" {
+  description = "Directory of the built web UI to upload; null uploads nothing (the bucket can be synced by a pipeline instead)."
+  type        = string
+  default     = null
+}
+
+variable "web_aliases" {
+  description = "Custom domain names of the web UI, e.g. [\"invoices.example.hu\"]; they need web_certificate_arn."
+  type        = list(string)
+  default     = []
+}
+
+variable "web_certificate_arn" {
+  description = "ACM certificate in us-east-1 covering web_aliases."
+  type        = string
+  default     = null
+}
+
 # ---- Storage ------------------------------------------------------------------------------------
 
 variable "table_definition_file" {
