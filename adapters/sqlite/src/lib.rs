@@ -36,6 +36,39 @@ const IDLE_READERS: usize = 4;
 /// since counting a million index entries would cost more than the page itself.
 pub const TOTAL_COUNT_CAP: u64 = 10_000;
 
+/// SQLite VM instructions (in thousands) a count may take before it is given up and `total`
+/// is `None`: filters that no index serves can make finding 10,000 matches read far more
+/// rows than that. A step budget, not a timeout, so the answer does not depend on the load.
+const COUNT_BUDGET_KILO_STEPS: u32 = 300;
+
+/// The number of matches, when it is at most [`TOTAL_COUNT_CAP`] and found within
+/// [`COUNT_BUDGET_KILO_STEPS`].
+fn count(conn: &Connection, filter: &search::Filter) -> Result<Option<u64>, RepoError> {
+    let mut spent = 0u32;
+    conn.progress_handler(
+        1000,
+        Some(move || {
+            spent += 1;
+            spent > COUNT_BUDGET_KILO_STEPS
+        }),
+    );
+    let counted = conn
+        .prepare_cached(&search::count_sql(filter, TOTAL_COUNT_CAP + 1))
+        .and_then(|mut s| {
+            s.query_row(rusqlite::params_from_iter(&filter.params), |r| {
+                r.get::<_, u64>(0)
+            })
+        });
+    conn.progress_handler(0, None::<fn() -> bool>);
+    match counted {
+        Ok(n) => Ok((n <= TOTAL_COUNT_CAP).then_some(n)),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) => {
+            Ok(None)
+        }
+        Err(e) => Err(db_err(e)),
+    }
+}
+
 /// Why the database could not be opened; each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -320,12 +353,7 @@ fn search_page(
     let position = inner.cursors.open(query)?;
     let all = search::filter(query, None);
 
-    let count_sql = search::count_sql(&all, TOTAL_COUNT_CAP + 1);
-    let counted: u64 = conn
-        .prepare_cached(&count_sql)
-        .and_then(|mut s| s.query_row(rusqlite::params_from_iter(&all.params), |r| r.get(0)))
-        .map_err(db_err)?;
-    let total = (counted <= TOTAL_COUNT_CAP).then_some(counted);
+    let total = count(conn, &all)?;
 
     let filter = match position {
         Some(p) => search::filter(query, Some(p)),
