@@ -466,6 +466,7 @@ def test_the_example_tfvars_is_valid(variables_only):
         ("nav_environment=prod", "test or production"),
         ("sync_schedule=hourly", "rate(N unit) or cron"),
         ("sync_timeout_seconds=901", "between 60 and 900"),
+        ("sync_schedule=rate(5 minutes)", "syncs could overlap"),
         ("sync_deadline_margin_seconds=500", "at most half of sync_timeout_seconds"),
         ("region=Frankfurt", "AWS region name"),
         ('cors_origins=["https://a.example.hu/path"]', "without a path"),
@@ -510,3 +511,22 @@ def test_the_web_ui_origin_is_allowed_by_the_apis_cors():
     assert main["http_api"]["cors_origins"] == "${local.cors_origins}"
     assert main["api_lambda"]["environment"]["NAVSYNC_CORS_ORIGINS"] == '${join(",", local.cors_origins)}'
     assert "module.web[0].origins" in (TF / "main.tf").read_text()
+
+
+# ---- The schedule's event -----------------------------------------------------------------------
+
+
+def test_the_scheduled_event_is_one_the_sync_lambda_accepts():
+    schedule = blocks(MODULES / "sync_schedule" / "main.tf", "resource", "aws_scheduler_schedule")["sync"]
+    payload = schedule["target"][0]["input"]
+    # jsonencode({ taxpayers = [each.value], lookback_days = var.lookback_days })
+    keys = set(re.findall(r"(\w+)\s*=", payload))
+    assert keys == {"taxpayers", "lookback_days"}, payload
+    event = ROOT / "apps" / "sync-lambda" / "src" / "event.rs"
+    if not event.exists():
+        pytest.skip("apps/sync-lambda has no event.rs")
+    struct = re.search(r"pub struct SyncEvent \{(.*?)\n\}", event.read_text(), re.S)
+    assert struct, "SyncEvent not found in apps/sync-lambda/src/event.rs"
+    fields = set(re.findall(r"pub (\w+):", struct.group(1)))
+    # The event denies unknown fields, so every key must be one of its fields.
+    assert keys <= fields, f"{sorted(keys - fields)} are not SyncEvent fields {sorted(fields)}"

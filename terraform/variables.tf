@@ -97,6 +97,16 @@ variable "sync_schedule" {
     condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.sync_schedule))
     error_message = "sync_schedule must be rate(N unit) or cron(...), e.g. rate(1 hour) or cron(15 * * * ? *)."
   }
+
+  # One taxpayer's runs must not overlap: a run may last up to the timeout.
+  validation {
+    condition = (
+      can(regex("^rate\\(([0-9]+) minutes?\\)$", var.sync_schedule))
+      ? tonumber(regex("^rate\\(([0-9]+) minutes?\\)$", var.sync_schedule)[0]) * 60 >= var.sync_timeout_seconds
+      : true
+    )
+    error_message = "sync_schedule runs more often than sync_timeout_seconds: a taxpayer's syncs could overlap. Use a longer rate or a shorter timeout."
+  }
 }
 
 variable "sync_timeout_seconds" {
