@@ -222,6 +222,8 @@ struct Book {
     taxpayer: usize,
     partners: Vec<Company>,
     foreign: Vec<Company>,
+    /// Chains of this book's invoices that a modification may still extend.
+    open_chains: Vec<usize>,
     /// The last invoice number issued per supplier prefix.
     counters: std::collections::HashMap<String, u32>,
 }
@@ -234,7 +236,6 @@ struct Chain {
     max_line: u32,
     /// All lines of the chain so far, for a STORNO that cancels them.
     lines: Vec<Line>,
-    stornoed: bool,
     last_ins: DateTime<Utc>,
     book: usize,
     reporter: String,
@@ -278,6 +279,7 @@ impl Generator {
                     .map(|_| new_company(&mut companies, &mut used_ids))
                     .collect(),
                 foreign: (0..2).map(|_| foreign_company(&mut companies)).collect(),
+                open_chains: Vec::new(),
                 counters: Default::default(),
             })
             .collect();
@@ -374,15 +376,9 @@ impl Generator {
     ) -> Vec<StoredInvoice> {
         let mut produced = Vec::new();
         // Some draws extend an existing chain of this book's outbound invoices.
-        let chain_candidates: Vec<usize> = self
-            .chains
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| !c.stornoed && c.book == book)
-            .map(|(i, _)| i)
-            .collect();
-        if !chain_candidates.is_empty() && self.rng.chance(0.12) {
-            let ci = *self.rng.pick(&chain_candidates);
+        let open = &self.books[book].open_chains;
+        if !open.is_empty() && self.rng.chance(0.12) {
+            let ci = *self.rng.pick(open);
             if let Some(s) = self.modification(ci, to) {
                 produced.push(s);
                 return produced;
@@ -559,12 +555,12 @@ impl Generator {
         let reporter = supplier.reporting_login.clone();
         let reporter = if outbound { me.login.clone() } else { reporter };
         if category == InvoiceCategory::Normal && outbound {
+            self.books[book].open_chains.push(self.chains.len());
             self.chains.push(Chain {
                 max_line: invoice.lines.len() as u32,
                 lines: invoice.lines.clone(),
                 base: invoice.clone(),
                 next_index: 1,
-                stornoed: false,
                 last_ins: ins,
                 book,
                 reporter: reporter.clone(),
@@ -677,8 +673,10 @@ impl Generator {
         chain.next_index += 1;
         chain.max_line = next_ref;
         chain.lines.extend(invoice.lines.iter().cloned());
-        chain.stornoed = storno;
         chain.last_ins = ins;
+        if storno {
+            self.books[book].open_chains.retain(|c| *c != ci);
+        }
         let op = if storno {
             InvoiceOperation::Storno
         } else {
@@ -709,7 +707,6 @@ impl Generator {
             original_request_version: "3.0".into(),
             document: None,
         }
-        .with_generated_document()
     }
 }
 
