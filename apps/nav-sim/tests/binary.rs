@@ -22,7 +22,16 @@ impl Drop for Child {
 async fn prints_one_json_line_and_serves_with_those_credentials() {
     let mut child = Child(
         Command::new(env!("CARGO_BIN_EXE_nav-sim"))
-            .args(["--port", "0", "--seed", "5", "--invoices", "30", "--taxpayers", "2"])
+            .args([
+                "--port",
+                "0",
+                "--seed",
+                "5",
+                "--invoices",
+                "30",
+                "--taxpayers",
+                "2",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -39,7 +48,13 @@ async fn prints_one_json_line_and_serves_with_those_credentials() {
     let taxpayers = v["taxpayers"].as_array().unwrap();
     assert_eq!(taxpayers.len(), 2);
     for t in taxpayers {
-        for key in ["tax_number", "login", "password", "sign_key", "exchange_key"] {
+        for key in [
+            "tax_number",
+            "login",
+            "password",
+            "sign_key",
+            "exchange_key",
+        ] {
             assert!(!t[key].as_str().unwrap().is_empty(), "{key}");
         }
         let id: navsync_domain::TaxpayerId = t["tax_number"].as_str().unwrap().parse().unwrap();
@@ -58,7 +73,12 @@ async fn prints_one_json_line_and_serves_with_those_credentials() {
     let r = raw
         .call(
             "queryInvoiceDigest",
-            &digest_body(1, "OUTBOUND", &ins_date(now - chrono::Duration::days(31), now), ""),
+            &digest_body(
+                1,
+                "OUTBOUND",
+                &ins_date(now - chrono::Duration::days(31), now),
+                "",
+            ),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -73,5 +93,8 @@ fn refuses_bad_flags_with_a_message() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--fail-share must be between 0 and 1"), "{err}");
+    assert!(
+        err.contains("--fail-share must be between 0 and 1"),
+        "{err}"
+    );
 }
