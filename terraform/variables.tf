@@ -204,12 +204,22 @@ variable "sync_reserved_concurrency" {
   description = "Reserved concurrency of the sync Lambda; -1 reserves none. Reserving needs an account concurrency quota above 10."
   type        = number
   default     = -1
+
+  validation {
+    condition     = var.sync_reserved_concurrency >= -1 && floor(var.sync_reserved_concurrency) == var.sync_reserved_concurrency
+    error_message = "sync_reserved_concurrency must be -1 (none reserved) or a whole number of executions."
+  }
 }
 
 variable "api_reserved_concurrency" {
   description = "Reserved concurrency of the API Lambda; -1 reserves none. Reserving needs an account concurrency quota above 10."
   type        = number
   default     = -1
+
+  validation {
+    condition     = var.api_reserved_concurrency >= -1 && floor(var.api_reserved_concurrency) == var.api_reserved_concurrency
+    error_message = "api_reserved_concurrency must be -1 (none reserved) or a whole number of executions."
+  }
 }
 
 variable "rust_log" {

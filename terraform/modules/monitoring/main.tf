@@ -97,12 +97,13 @@ resource "aws_cloudwatch_metric_alarm" "dynamodb_throttling" {
   }
 }
 
+# The API has one stage, so the per-API metrics (dimension ApiId alone) are the stage's.
 resource "aws_cloudwatch_metric_alarm" "api_5xx" {
   alarm_name          = "${var.name}-api-5xx"
   alarm_description   = "The API answered with a server error."
   namespace           = "AWS/ApiGateway"
   metric_name         = "5xx"
-  dimensions          = { ApiId = var.api_id, Stage = "$default" }
+  dimensions          = { ApiId = var.api_id }
   statistic           = "Sum"
   period              = var.period_seconds
   comparison_operator = "GreaterThanThreshold"
@@ -135,7 +136,7 @@ resource "aws_cloudwatch_metric_alarm" "api_4xx_rate" {
     metric {
       namespace   = "AWS/ApiGateway"
       metric_name = "4xx"
-      dimensions  = { ApiId = var.api_id, Stage = "$default" }
+      dimensions  = { ApiId = var.api_id }
       period      = var.period_seconds
       stat        = "Sum"
     }
@@ -146,7 +147,7 @@ resource "aws_cloudwatch_metric_alarm" "api_4xx_rate" {
     metric {
       namespace   = "AWS/ApiGateway"
       metric_name = "Count"
-      dimensions  = { ApiId = var.api_id, Stage = "$default" }
+      dimensions  = { ApiId = var.api_id }
       period      = var.period_seconds
       stat        = "Sum"
     }
