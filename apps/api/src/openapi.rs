@@ -1,0 +1,97 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations. `openapi/openapi.json`
+//! is this, committed; `tests/openapi.rs` fails when it is stale.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "navsync API",
+        description = "A taxpayer's invoices from NAV Online Számla: list, search, open, download the \
+            original XML, export CSV, and sync status.\n\n\
+            Authentication: a Cognito access or ID token (or a navsync-minted token locally) as \
+            `Authorization: Bearer`. The Cognito group `taxpayer-<8-digit id>` grants reading that \
+            taxpayer; the group `admins` grants every taxpayer and \"sync now\".\n\n\
+            Errors are RFC 7807 problem+json; a 400 names the offending `parameter`.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    paths(
+        routes::health,
+        routes::me,
+        routes::list_invoices,
+        routes::export_invoices,
+        routes::get_invoice,
+        routes::get_document,
+        routes::sync_status,
+        routes::sync_now,
+    ),
+    components(schemas(crate::problem::Problem)),
+    modifiers(&BearerAuth, &ErrorDescriptions),
+    tags(
+        (name = "invoices", description = "A taxpayer's invoices"),
+        (name = "sync", description = "Syncing from NAV"),
+        (name = "meta", description = "Health and the caller"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A Cognito access or ID token (RS256), or a navsync-minted local token.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Fills the description of each error response left blank with what that status means
+/// here, so every operation says the same thing about the same status.
+struct ErrorDescriptions;
+
+impl Modify for ErrorDescriptions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [&mut item.get, &mut item.post];
+            for op in ops.into_iter().flatten() {
+                for (status, response) in op.responses.responses.iter_mut() {
+                    let utoipa::openapi::RefOr::T(r) = response else {
+                        continue;
+                    };
+                    if r.description.is_empty() {
+                        r.description = match status.as_str() {
+                            "200" => "OK",
+                            "202" => "Accepted: the sync was started",
+                            "400" => "A parameter is invalid; `parameter` names it (and `allowed` lists the accepted values of an enumeration)",
+                            "401" => "No bearer token, or it is invalid or expired (`WWW-Authenticate: Bearer`)",
+                            "403" => "The token does not grant this taxpayer (decided from the token alone, before any lookup)",
+                            "404" => "No such resource for this taxpayer",
+                            "429" => "Too many requests; `Retry-After` says when to retry",
+                            "503" => "A store, the archive or the token keys are unavailable; `Retry-After` says when to retry",
+                            _ => "",
+                        }
+                        .to_owned();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The API's OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

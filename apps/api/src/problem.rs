@@ -1,0 +1,240 @@
+//! RFC 7807 problem details: every error the API returns has this shape, with
+//! `content-type: application/problem+json`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use navsync_domain::ports::{ArchiveError, RepoError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
+/// An error response (RFC 7807).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URN naming the kind of problem, e.g. `urn:navsync:problem:invalid-parameter`.
+    #[serde(rename = "type")]
+    #[schema(value_type = String, example = "urn:navsync:problem:invalid-parameter")]
+    pub kind: &'static str,
+    /// A short, fixed summary of the kind of problem.
+    #[schema(value_type = String, example = "Invalid parameter")]
+    pub title: &'static str,
+    #[schema(example = 400)]
+    pub status: u16,
+    /// What went wrong in this request and what to fix.
+    #[schema(example = "issued_from must be a date YYYY-MM-DD, got \"2024-13-01\"")]
+    pub detail: String,
+    /// For 400s: the query, path or body parameter at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "issued_from")]
+    pub parameter: Option<String>,
+    /// For an unknown enum value: the values the parameter accepts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub allowed: Option<&'static [&'static str]>,
+    #[serde(skip)]
+    retry_after: Option<u64>,
+}
+
+impl Problem {
+    fn new(
+        status: StatusCode,
+        kind: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind,
+            title,
+            status: status.as_u16(),
+            detail: detail.into(),
+            parameter: None,
+            allowed: None,
+            retry_after: None,
+        }
+    }
+
+    /// 400 naming the parameter at fault.
+    pub fn invalid_parameter(parameter: &str, detail: impl Into<String>) -> Self {
+        let mut p = Self::new(
+            StatusCode::BAD_REQUEST,
+            "urn:navsync:problem:invalid-parameter",
+            "Invalid parameter",
+            detail,
+        );
+        p.parameter = Some(parameter.to_owned());
+        p
+    }
+
+    /// 400 for a value outside an enumeration, listing the accepted values.
+    pub fn unknown_value(parameter: &str, value: &str, allowed: &'static [&'static str]) -> Self {
+        let mut p = Self::invalid_parameter(
+            parameter,
+            format!("{parameter} {value:?} is not one of {}", allowed.join(", ")),
+        );
+        p.allowed = Some(allowed);
+        p
+    }
+
+    /// 400 for a request that cannot be read at all (not one parameter's fault).
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "urn:navsync:problem:bad-request",
+            "Bad request",
+            detail,
+        )
+    }
+
+    /// 401; the response carries `WWW-Authenticate: Bearer`.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "urn:navsync:problem:unauthorized",
+            "Authentication required",
+            detail,
+        )
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "urn:navsync:problem:forbidden",
+            "Forbidden",
+            detail,
+        )
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "urn:navsync:problem:not-found",
+            "Not found",
+            detail,
+        )
+    }
+
+    pub fn method_not_allowed(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "urn:navsync:problem:method-not-allowed",
+            "Method not allowed",
+            detail,
+        )
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "urn:navsync:problem:conflict",
+            "Conflict",
+            detail,
+        )
+    }
+
+    /// 429 with `Retry-After`.
+    pub fn too_many_requests(retry_after_secs: u64) -> Self {
+        let mut p = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "urn:navsync:problem:too-many-requests",
+            "Too many requests",
+            format!("request rate limit reached; retry in {retry_after_secs} s"),
+        );
+        p.retry_after = Some(retry_after_secs);
+        p
+    }
+
+    /// 503 with `Retry-After`: a dependency (store, archive, key set) could not answer.
+    pub fn unavailable(detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        let mut p = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "urn:navsync:problem:unavailable",
+            "Service unavailable",
+            detail,
+        );
+        p.retry_after = Some(retry_after_secs);
+        p
+    }
+
+    pub fn not_implemented(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "urn:navsync:problem:not-implemented",
+            "Not implemented",
+            detail,
+        )
+    }
+
+    /// 500; `detail` must not leak internals, the caller logs them.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "urn:navsync:problem:internal",
+            "Internal error",
+            detail,
+        )
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// A store error under the contract of [`navsync_domain::ports::InvoiceQueries`]:
+    /// `Invalid` only comes from a cursor, so it names `cursor`.
+    pub fn from_repo(err: RepoError) -> Self {
+        match err {
+            RepoError::Invalid(msg) => Self::invalid_parameter(
+                "cursor",
+                format!("cursor is not valid for this taxpayer and query: {msg}"),
+            ),
+            RepoError::Unavailable(msg) | RepoError::Conflict(msg) => {
+                tracing::warn!(error = %msg, "invoice store unavailable");
+                Self::unavailable("the invoice store is unavailable; try again", 1)
+            }
+            RepoError::Corrupt(msg) => {
+                tracing::error!(error = %msg, "stored invoice data unreadable");
+                Self::internal("stored invoice data could not be read")
+            }
+        }
+    }
+
+    pub fn from_archive(err: ArchiveError) -> Self {
+        match err {
+            ArchiveError::NotFound(key) => {
+                tracing::error!(%key, "invoice stored but its document is not archived");
+                Self::not_found("the original document of this invoice is not in the archive")
+            }
+            ArchiveError::Corrupt { key, .. } => {
+                tracing::error!(%key, "archived document fails its SHA-256 check");
+                Self::internal("the archived document failed its integrity check")
+            }
+            ArchiveError::Unavailable(msg) => {
+                tracing::warn!(error = %msg, "document archive unavailable");
+                Self::unavailable("the document archive is unavailable; try again", 1)
+            }
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::debug!(status = self.status, detail = %self.detail, "problem response");
+        }
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut res = (status, body).into_response();
+        let headers = res.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"navsync\""),
+            );
+        }
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        res
+    }
+}

@@ -1,0 +1,498 @@
+//! The handlers. Each checks the caller against the taxpayer in its path before touching a
+//! port, so no listing, cursor, document or export of one taxpayer reaches another's reader.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use futures_util::stream;
+use navsync_domain::ports::{DocumentArchive, InvoiceQueries, SyncStateStore};
+use navsync_domain::query::InvoiceQuery;
+use navsync_domain::sync::{InvoiceChain, chain_root};
+use navsync_domain::{Direction, InvoiceKey, Lookback};
+
+use crate::auth::Caller;
+use crate::dto::{
+    DirectionDto, DirectionStatusDto, DocumentUrlDto, HealthDto, InvoiceDetailDto, InvoiceListDto,
+    MeDto, SyncAcceptedDto, SyncRequestDto, SyncStatusDto,
+};
+use crate::params::{self, CsvDialect, DELIVERIES, DIALECTS, Delivery, Params};
+use crate::problem::Problem;
+use crate::sync_trigger::{SyncRequest, SyncTrigger};
+use crate::{AppState, Backend, paths};
+
+type ApiResult<T> = Result<T, Problem>;
+
+/// The bytes a path parameter arrived as were not UTF-8 after percent-decoding, or the path
+/// did not match: axum's rejection, as a named 400.
+pub(crate) struct ApiPath<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Problem> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(t)| ApiPath(t))
+            .map_err(|e| Problem::bad_request(format!("path: {}", e.body_text())))
+    }
+}
+
+#[utoipa::path(
+    get, path = "/health", tag = "meta",
+    description = "Liveness: answers when the API runs. No authentication.",
+    responses((status = 200, body = HealthDto))
+)]
+pub(crate) async fn health() -> Json<HealthDto> {
+    Json(HealthDto {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+#[utoipa::path(
+    get, path = "/v1/me", tag = "meta",
+    description = "Who the token names and which taxpayers it may read.",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MeDto),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn me(caller: Caller) -> Json<MeDto> {
+    let p = caller.0;
+    Json(MeDto {
+        subject: p.subject,
+        admin: p.admin,
+        taxpayers: p.taxpayers.iter().map(ToString::to_string).collect(),
+    })
+}
+
+#[utoipa::path(
+    get, path = "/v1/taxpayers/{taxpayer}/invoices", tag = "invoices",
+    description = "A page of the taxpayer's invoices in one direction, filtered and sorted. \
+        Filters combine with AND. Pass `next_cursor` as `cursor`, with the same filters, for the next page.",
+    security(("bearer" = [])),
+    params(
+        ("taxpayer" = String, Path, description = "8-digit taxpayer id", example = "12345676"),
+        params::ListParams,
+    ),
+    responses(
+        (status = 200, body = InvoiceListDto),
+        (status = 400, description = "A parameter is invalid; `parameter` names it", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token does not grant this taxpayer", body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn list_invoices<B: Backend>(
+    State(state): State<AppState<B>>,
+    caller: Caller,
+    ApiPath(taxpayer): ApiPath<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<InvoiceListDto>> {
+    let taxpayer = params::taxpayer("taxpayer", &taxpayer)?;
+    caller.require_taxpayer(taxpayer)?;
+    let p = Params::parse(raw.as_deref(), params::LIST_PARAMS)?;
+    let query = params::invoice_query(taxpayer, &p)?;
+    let page = state
+        .backend
+        .queries()
+        .search(&query)
+        .await
+        .map_err(Problem::from_repo)?;
+    Ok(Json(InvoiceListDto {
+        items: page.items.iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
+        total: page.total,
+    }))
+}
+
+/// `{direction}/{supplier}/{*number}` of an invoice path, and its `?batch=`.
+async fn read_key(
+    (taxpayer, direction, supplier, number): (String, String, String, String),
+    raw: Option<&str>,
+    allowed: &[&str],
+) -> ApiResult<(InvoiceKey, Params)> {
+    let p = Params::parse(raw, allowed)?;
+    let batch = p.u32_in("batch", 1, u32::MAX)?;
+    let key = params::invoice_key(&taxpayer, &direction, &supplier, &number, batch)?;
+    Ok((key, p))
+}
+
+#[utoipa::path(
+    get, path = "/v1/taxpayers/{taxpayer}/invoices/{direction}/{supplier}/{invoice_number}", tag = "invoices",
+    description = "One invoice in full: parties, lines, VAT summary, totals, and its modification chain \
+        with the effective state and totals. `invoice_number` is percent-encoded (`/` as `%2F`).",
+    security(("bearer" = [])),
+    params(
+        ("taxpayer" = String, Path, description = "8-digit taxpayer id", example = "12345676"),
+        ("direction" = DirectionDto, Path),
+        ("supplier" = String, Path, description = "The supplier's 8-digit taxpayer id", example = "12345676"),
+        ("invoice_number" = String, Path, description = "The invoice number, percent-encoded", example = "SZ-2024%2F0001"),
+        params::BatchParam,
+    ),
+    responses(
+        (status = 200, body = InvoiceDetailDto),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such invoice for this taxpayer", body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn get_invoice<B: Backend>(
+    State(state): State<AppState<B>>,
+    caller: Caller,
+    ApiPath(path): ApiPath<(String, String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<InvoiceDetailDto>> {
+    caller.require_taxpayer(params::taxpayer("taxpayer", &path.0)?)?;
+    let (key, _) = read_key(path, raw.as_deref(), &["batch"]).await?;
+    let queries = state.backend.queries();
+    let record = queries
+        .get(&key)
+        .await
+        .map_err(Problem::from_repo)?
+        .ok_or_else(|| Problem::not_found("no such invoice for this taxpayer"))?;
+    let root = chain_root(&record).clone();
+    let members = queries
+        .chain(
+            key.taxpayer,
+            key.id.direction,
+            key.id.supplier_tax_number,
+            root.as_str(),
+        )
+        .await
+        .map_err(Problem::from_repo)?;
+    let chain = InvoiceChain::build(root, members);
+    Ok(Json(InvoiceDetailDto::new(&record, &chain)))
+}
+
+#[utoipa::path(
+    get, path = "/v1/taxpayers/{taxpayer}/documents/{direction}/{supplier}/{invoice_number}", tag = "invoices",
+    description = "The original invoice XML as NAV holds it. `delivery=redirect` (default): 302 to a \
+        short-lived presigned URL where the archive gives one, otherwise the XML itself. \
+        `delivery=url`: JSON with the URL. `delivery=bytes`: the XML itself.",
+    security(("bearer" = [])),
+    params(
+        ("taxpayer" = String, Path, description = "8-digit taxpayer id", example = "12345676"),
+        ("direction" = DirectionDto, Path),
+        ("supplier" = String, Path, description = "The supplier's 8-digit taxpayer id", example = "12345676"),
+        ("invoice_number" = String, Path, description = "The invoice number, percent-encoded", example = "SZ-2024%2F0001"),
+        params::DocumentParams,
+    ),
+    responses(
+        (status = 200, description = "The original XML (`delivery=bytes`, or `redirect` where the archive has no \
+            presigned URLs); or, for `delivery=url`, JSON saying where to download it",
+            content((String = "application/xml"), (DocumentUrlDto = "application/json"))),
+        (status = 302, description = "Redirect to a presigned URL", headers(("Location" = String, description = "The presigned URL"))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn get_document<B: Backend>(
+    State(state): State<AppState<B>>,
+    caller: Caller,
+    ApiPath(path): ApiPath<(String, String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    caller.require_taxpayer(params::taxpayer("taxpayer", &path.0)?)?;
+    let (key, p) = read_key(path, raw.as_deref(), &["batch", "delivery"]).await?;
+    let delivery = p
+        .choice::<Delivery>("delivery", DELIVERIES)?
+        .unwrap_or_default();
+    let record = state
+        .backend
+        .queries()
+        .get(&key)
+        .await
+        .map_err(Problem::from_repo)?
+        .ok_or_else(|| Problem::not_found("no such invoice for this taxpayer"))?;
+    let archive = state.backend.archive();
+    let ttl = state.config.presign_ttl;
+    if delivery != Delivery::Bytes
+        && let Some(url) = archive
+            .download_url(&record.document, ttl)
+            .await
+            .map_err(Problem::from_archive)?
+    {
+        return Ok(match delivery {
+            Delivery::Url => Json(DocumentUrlDto {
+                url,
+                expires_in_seconds: Some(ttl.as_secs()),
+            })
+            .into_response(),
+            _ => no_store(Redirect::to(&url).into_response()),
+        });
+    }
+    if delivery == Delivery::Url {
+        let own = paths::document(&key);
+        let sep = if own.contains('?') { '&' } else { '?' };
+        return Ok(Json(DocumentUrlDto {
+            url: format!("{own}{sep}delivery=bytes"),
+            expires_in_seconds: None,
+        })
+        .into_response());
+    }
+    let xml = archive
+        .get(&record.document)
+        .await
+        .map_err(Problem::from_archive)?;
+    let filename = record
+        .document
+        .key
+        .rsplit('/')
+        .next()
+        .unwrap_or("invoice.xml")
+        .to_owned();
+    let mut res = (StatusCode::OK, xml).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+/// A presigned URL must not be cached past its life.
+fn no_store(mut res: Response) -> Response {
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// Rows per repository call while exporting: the largest page the store serves.
+const EXPORT_PAGE: u32 = InvoiceQuery::MAX_LIMIT;
+
+#[utoipa::path(
+    get, path = "/v1/taxpayers/{taxpayer}/invoices.csv", tag = "invoices",
+    description = "Every invoice matching the filters as CSV, streamed page by page (nothing is \
+        held whole). `dialect=excel_hu` (default): UTF-8 with BOM, `;` separator, decimal comma, \
+        formula-like text prefixed with `'` — opens correctly in Excel with a Hungarian locale. \
+        `dialect=rfc4180`: UTF-8, `,` separator, decimal point. A store failure after the first \
+        page aborts the body (the download then ends incomplete rather than silently short).",
+    security(("bearer" = [])),
+    params(
+        ("taxpayer" = String, Path, description = "8-digit taxpayer id", example = "12345676"),
+        params::ExportParams,
+    ),
+    responses(
+        (status = 200, description = "CSV with a header row", content_type = "text/csv", body = String),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn export_invoices<B: Backend>(
+    State(state): State<AppState<B>>,
+    caller: Caller,
+    ApiPath(taxpayer): ApiPath<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let taxpayer = params::taxpayer("taxpayer", &taxpayer)?;
+    caller.require_taxpayer(taxpayer)?;
+    let p = Params::parse(raw.as_deref(), params::EXPORT_PARAMS)?;
+    let dialect = p
+        .choice::<CsvDialect>("dialect", DIALECTS)?
+        .unwrap_or_default();
+    let mut query = params::invoice_query(taxpayer, &p)?;
+    query.limit = EXPORT_PAGE;
+    // The first page is read before answering, so a bad request or an unavailable store
+    // still gets a proper status instead of a broken download.
+    let first = state
+        .backend
+        .queries()
+        .search(&query)
+        .await
+        .map_err(Problem::from_repo)?;
+    let mut head = dialect.preamble();
+    for s in &first.items {
+        dialect.write(&mut head, s);
+    }
+    let filename = format!(
+        "navsync-{taxpayer}-{}-invoices.csv",
+        query.direction.as_str().to_lowercase()
+    );
+    let rest = stream::unfold(
+        (state, query, first.next_cursor),
+        move |(state, mut query, cursor)| async move {
+            let cursor = cursor?;
+            query.cursor = Some(cursor);
+            match state.backend.queries().search(&query).await {
+                Ok(page) => {
+                    let mut chunk = String::new();
+                    for s in &page.items {
+                        dialect.write(&mut chunk, s);
+                    }
+                    Some((Ok(Bytes::from(chunk)), (state, query, page.next_cursor)))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "export aborted mid-stream");
+                    Some((
+                        Err(std::io::Error::other(e.to_string())),
+                        (state, query, None),
+                    ))
+                }
+            }
+        },
+    );
+    let body = stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) }).chain(rest);
+    let mut res = Response::new(Body::from_stream(body));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+use futures_util::StreamExt as _;
+
+#[utoipa::path(
+    get, path = "/v1/taxpayers/{taxpayer}/sync", tag = "sync",
+    description = "Sync status per direction: the watermark (every invoice NAV received before it is \
+        stored) and how the last run ended.",
+    security(("bearer" = [])),
+    params(("taxpayer" = String, Path, description = "8-digit taxpayer id", example = "12345676")),
+    responses(
+        (status = 200, body = SyncStatusDto),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn sync_status<B: Backend>(
+    State(state): State<AppState<B>>,
+    caller: Caller,
+    ApiPath(taxpayer): ApiPath<String>,
+) -> ApiResult<Json<SyncStatusDto>> {
+    let taxpayer = params::taxpayer("taxpayer", &taxpayer)?;
+    caller.require_taxpayer(taxpayer)?;
+    let mut directions = Vec::new();
+    for d in Direction::BOTH {
+        let s = state
+            .backend
+            .sync_state()
+            .load(taxpayer, d)
+            .await
+            .map_err(Problem::from_repo)?;
+        directions.push(DirectionStatusDto::new(d, &s));
+    }
+    Ok(Json(SyncStatusDto {
+        taxpayer: taxpayer.to_string(),
+        directions,
+    }))
+}
+
+#[utoipa::path(
+    post, path = "/v1/taxpayers/{taxpayer}/sync", tag = "sync",
+    description = "Admins only: start a sync of the taxpayer now. The body is optional.",
+    security(("bearer" = [])),
+    params(("taxpayer" = String, Path, description = "8-digit taxpayer id", example = "12345676")),
+    request_body(content = Option<SyncRequestDto>, content_type = "application/json"),
+    responses(
+        (status = 202, body = SyncAcceptedDto),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A sync is running already, or the taxpayer cannot be synced", body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+        (status = 501, description = "This deployment cannot start syncs on request", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn sync_now<B: Backend>(
+    State(state): State<AppState<B>>,
+    caller: Caller,
+    ApiPath(taxpayer): ApiPath<String>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<SyncAcceptedDto>)> {
+    let taxpayer = params::taxpayer("taxpayer", &taxpayer)?;
+    caller.require_admin()?;
+    let req: SyncRequestDto = if body.iter().all(u8::is_ascii_whitespace) {
+        SyncRequestDto::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            Problem::invalid_parameter(
+                "body",
+                format!("body must be JSON like {{\"directions\":[\"INBOUND\"],\"lookback_days\":7}}: {e}"),
+            )
+        })?
+    };
+    let lookback = req
+        .lookback_days
+        .map(|d| {
+            Lookback::try_from(d)
+                .map_err(|e| Problem::invalid_parameter("lookback_days", e.to_string()))
+        })
+        .transpose()?;
+    let mut directions: Vec<Direction> = match req.directions {
+        Some(ds) if ds.is_empty() => {
+            return Err(Problem::invalid_parameter(
+                "directions",
+                "directions must name at least one of INBOUND, OUTBOUND (or be left out for both)",
+            ));
+        }
+        Some(ds) => ds.into_iter().map(Into::into).collect(),
+        None => Direction::BOTH.to_vec(),
+    };
+    directions.sort();
+    directions.dedup();
+    let request = SyncRequest {
+        taxpayer,
+        directions: directions.clone(),
+        lookback,
+    };
+    tracing::info!(%taxpayer, subject = %caller.0.subject, "sync requested");
+    let started = state.backend.sync_trigger().trigger(&request).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SyncAcceptedDto {
+            taxpayer: taxpayer.to_string(),
+            directions: directions.into_iter().map(Into::into).collect(),
+            reference: started.reference,
+        }),
+    ))
+}
+
+pub(crate) async fn not_found() -> Problem {
+    Problem::not_found("no such resource; see /docs for the API")
+}
+
+pub(crate) async fn method_not_allowed() -> Problem {
+    Problem::method_not_allowed("this method is not allowed on this resource; see /docs")
+}
+
+/// For presigned URLs: `ttl` as configured.
+pub(crate) fn default_presign_ttl() -> Duration {
+    Duration::from_secs(300)
+}

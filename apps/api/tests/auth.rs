@@ -1,0 +1,159 @@
+//! Token verification against a real JWKS server with real RS256 keys: every attack fails
+//! with a 401-class error, and the key set is fetched lazily and not hammered.
+
+mod jwks;
+
+use std::time::Duration;
+
+use jwks::*;
+use navsync_api::{AuthError, ClaimsPolicy, TokenVerifier};
+use serde_json::json;
+
+fn invalid(r: Result<navsync_api::Principal, AuthError>) -> String {
+    match r {
+        Err(AuthError::Invalid(why)) => why,
+        other => panic!("expected an invalid-token error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn accepts_cognito_access_and_id_tokens_and_reads_groups() {
+    let server = JwksServer::start().await;
+    let v = server.verifier();
+    let p = v
+        .verify(&sign(&access_claims(
+            "alice",
+            &["taxpayer-12345676", "admins"],
+        )))
+        .await
+        .unwrap();
+    assert_eq!(p.subject, "alice");
+    assert!(p.admin);
+    assert_eq!(p.taxpayers.iter().next().unwrap().to_string(), "12345676");
+    let p = v
+        .verify(&sign(&id_claims("bob", &["taxpayer-12345676"])))
+        .await
+        .unwrap();
+    assert!(!p.admin && p.taxpayers.len() == 1);
+    // Both verified with one JWKS fetch.
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn expired_tokens_fail_beyond_the_leeway_only() {
+    let server = JwksServer::start().await;
+    let v = server.verifier();
+    let mut c = access_claims("alice", &[]);
+    c["exp"] = json!(now() - 120);
+    assert!(invalid(v.verify(&sign(&c)).await).contains("expired"));
+    // 10 s past expiry is within the 30 s clock-skew leeway.
+    c["exp"] = json!(now() - 10);
+    assert!(v.verify(&sign(&c)).await.is_ok());
+}
+
+#[tokio::test]
+async fn wrong_issuer_audience_client_or_token_use_fail() {
+    let server = JwksServer::start().await;
+    let v = server.verifier();
+    let mut c = access_claims("alice", &[]);
+    c["iss"] = json!("https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_other");
+    assert!(invalid(v.verify(&sign(&c)).await).contains("issuer"));
+
+    let mut c = access_claims("alice", &[]);
+    c["client_id"] = json!("someone-elses-client");
+    assert!(invalid(v.verify(&sign(&c)).await).contains("client"));
+
+    let mut c = id_claims("alice", &[]);
+    c["aud"] = json!("someone-elses-client");
+    assert!(invalid(v.verify(&sign(&c)).await).contains("aud"));
+
+    let mut c = access_claims("alice", &[]);
+    c["token_use"] = json!("refresh");
+    assert!(invalid(v.verify(&sign(&c)).await).contains("token_use"));
+    c.as_object_mut().unwrap().remove("token_use");
+    assert!(invalid(v.verify(&sign(&c)).await).contains("token_use"));
+
+    let mut c = access_claims("alice", &[]);
+    c.as_object_mut().unwrap().remove("exp");
+    assert!(invalid(v.verify(&sign(&c)).await).contains("required claim"));
+}
+
+#[tokio::test]
+async fn forged_tokens_fail() {
+    let server = JwksServer::start().await;
+    let v = server.verifier();
+    let user = access_claims("mallory", &["taxpayer-12345676"]);
+    let mut admin = user.clone();
+    admin["cognito:groups"] = json!(["admins"]);
+
+    assert!(invalid(v.verify(&tampered(&user, &admin)).await).contains("signature"));
+    // `alg: none` is not even a parseable header for jsonwebtoken; either way it is refused.
+    invalid(v.verify(&unsigned(&admin)).await);
+    assert!(invalid(v.verify(&hs256_with_public_key(&admin)).await).contains("RS256"));
+    // Signed by a key the issuer never published.
+    assert!(
+        invalid(v.verify(&sign_with(&admin, OTHER_PEM, SIGNING_KID)).await).contains("signature")
+    );
+    assert!(
+        invalid(v.verify(&sign_with(&admin, OTHER_PEM, OTHER_KID)).await).contains("unknown key")
+    );
+    for garbage in ["", "abc", "a.b.c", "e30.e30.", "Bearer x"] {
+        invalid(v.verify(garbage).await);
+    }
+}
+
+#[tokio::test]
+async fn unknown_kids_refetch_at_most_once_per_interval_and_rotation_works() {
+    let server = JwksServer::start().await;
+    let v = server.verifier_with(ClaimsPolicy::default(), Duration::from_secs(3600));
+    let claims = access_claims("alice", &[]);
+    v.verify(&sign(&claims)).await.unwrap();
+    assert_eq!(server.hits(), 1);
+    for _ in 0..5 {
+        invalid(v.verify(&sign_with(&claims, OTHER_PEM, OTHER_KID)).await);
+    }
+    assert_eq!(server.hits(), 1, "unknown kids must not hammer the JWKS");
+
+    // Key rotation: the issuer publishes a new key; a verifier allowed to refetch picks it up.
+    let v = server.verifier_with(ClaimsPolicy::default(), Duration::ZERO);
+    v.verify(&sign(&claims)).await.unwrap();
+    assert_eq!(server.hits(), 2);
+    server.keys.lock().unwrap().push(jwk("other"));
+    v.verify(&sign_with(&claims, OTHER_PEM, OTHER_KID))
+        .await
+        .unwrap();
+    assert_eq!(server.hits(), 3);
+    // Known kids are served from the cache.
+    v.verify(&sign(&claims)).await.unwrap();
+    assert_eq!(server.hits(), 3);
+}
+
+#[tokio::test]
+async fn an_unreachable_jwks_is_unavailable_not_invalid() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    drop(listener); // nothing listens there now
+    let v =
+        navsync_api::OidcVerifier::new(navsync_api::OidcConfig::cognito(ISSUER, CLIENT_ID, url));
+    match v.verify(&sign(&access_claims("alice", &[]))).await {
+        Err(AuthError::Unavailable(why)) => assert!(why.contains("JWKS"), "{why}"),
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_taxpayers_claim_is_honoured_only_when_trusted() {
+    let server = JwksServer::start().await;
+    let mut c = access_claims("alice", &[]);
+    c["custom:taxpayers"] = json!("12345676,99999999");
+    let strict = server.verifier();
+    assert!(strict.verify(&sign(&c)).await.unwrap().taxpayers.is_empty());
+    let trusting = server.verifier_with(
+        ClaimsPolicy {
+            taxpayers_claim: true,
+            ..ClaimsPolicy::default()
+        },
+        Duration::from_secs(60),
+    );
+    assert_eq!(trusting.verify(&sign(&c)).await.unwrap().taxpayers.len(), 2);
+}
