@@ -120,6 +120,14 @@ fn config(a: &Args) -> Result<SimConfig, String> {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    // Logs go to stderr so stdout stays the one JSON line; RUST_LOG overrides the level.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("navsync_nav_sim=info")),
+        )
+        .init();
     let config = match config(&args) {
         Ok(c) => c,
         Err(e) => {

@@ -340,6 +340,8 @@ async fn nav_operation(
     let user = match auth::authenticate(&req, &state.users, now) {
         Ok(u) => u,
         Err(e) => {
+            // The code says what is wrong; no credential value is logged.
+            tracing::info!(operation = op.path_name(), code = e.code(), "request refused");
             return xml(
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
                 env.error(e.code(), e.message(), &[]),
@@ -363,6 +365,7 @@ async fn nav_operation(
             );
         }
     };
+    tracing::debug!(operation = op.path_name(), request_id = %req.request_id, "NAV request");
     match business(&state, op, &root, taxpayer) {
         Ok(body) => {
             // Only a successful request uses up its id (spec 3.2, REQUEST_ID_NOT_UNIQUE).
