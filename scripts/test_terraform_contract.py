@@ -425,6 +425,41 @@ def test_every_skipped_checkov_check_has_a_reason():
 EXAMPLE_CREDENTIALS = '{"12345676"={login="l",password="p",sign_key="s",exchange_key="e"}}'
 
 
+def braced(text: str, opening: str) -> str:
+    """The `{ ... }` that follows `opening` in text (braces in ${...} balance out)."""
+    start = text.index(opening) + len(opening) - 1
+    assert text[start] == "{", opening
+    depth = 0
+    for i in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[start : i + 1]
+    raise AssertionError(f"unbalanced braces after {opening!r}")
+
+
+# Stand-ins for what only AWS knows; everything else in the root locals and the Lambda
+# environments is evaluated by terraform as written.
+STAND_INS = [
+    (r"data\.aws_caller_identity\.current\.account_id", '"123456789012"'),
+    (r"data\.aws_partition\.current\.partition", '"aws"'),
+    (r"module\.web\[0\]\.origins", '["https://d1.cloudfront.net"]'),
+    (r"module\.(\w+)\.(\w+)", r'"<\1.\2>"'),
+]
+
+
+def evaluation_harness() -> str:
+    """Root locals and both Lambda environments as outputs, with AWS-only values stood in for."""
+    main = (TF / "main.tf").read_text()
+    parts = ["locals " + braced(main, "\nlocals {")]
+    for function in ("sync_lambda", "api_lambda"):
+        module = braced(main, f'module "{function}" {{')
+        parts.append(f'output "{function}_environment" {{\n  value = {braced(module, "environment = {")}\n}}')
+    text = "\n\n".join(parts)
+    for pattern, replacement in STAND_INS:
+        text = re.sub(pattern, replacement, text)
+    return text.replace("${path.root}/..", str(ROOT))
+
+
 @pytest.fixture(scope="module")
 def variables_only(tmp_path_factory):
     terraform = shutil.which("terraform")
@@ -433,6 +468,7 @@ def variables_only(tmp_path_factory):
     directory = tmp_path_factory.mktemp("variables-only")
     shutil.copy(TF / "variables.tf", directory)
     shutil.copy(TF / "terraform.tfvars.example", directory / "example.tfvars")
+    (directory / "harness.tf").write_text(evaluation_harness())
     init = subprocess.run(
         [terraform, "init", "-backend=false", "-input=false", "-no-color"],
         cwd=directory, capture_output=True, text=True,
@@ -445,12 +481,54 @@ def variables_only(tmp_path_factory):
             cwd=directory, capture_output=True, text=True,
         )
 
+    plan.directory = directory
     return plan
 
 
 def test_the_example_tfvars_is_valid(variables_only):
     result = variables_only("-var-file=example.tfvars")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def plan_json(variables_only, *args: str) -> dict:
+    """The outputs terraform plans for the harness with these arguments."""
+    result = variables_only("-out=plan.bin", *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    show = subprocess.run(
+        [shutil.which("terraform"), "show", "-json", "plan.bin"],
+        cwd=variables_only.directory, capture_output=True, text=True,
+    )
+    assert show.returncode == 0, show.stderr
+    return json.loads(show.stdout)["planned_values"]["outputs"]
+
+
+def test_the_lambda_environments_evaluate_to_what_the_code_expects(variables_only):
+    outputs = plan_json(variables_only, "-var-file=example.tfvars")
+    sync = outputs["sync_lambda_environment"]["value"]
+    assert sync == {
+        "NAVSYNC_TABLE": "<table.name>",
+        "NAVSYNC_BUCKET": "<documents.name>",
+        "NAVSYNC_SSM_PREFIX": "/navsync/nav",
+        "NAVSYNC_NAV_ENV": "test",
+        "NAVSYNC_LOOKBACK_DAYS": "5",
+        "NAVSYNC_DEADLINE_MARGIN_SECONDS": "60",
+        "NAVSYNC_KMS_KEY_ID": "",
+        "RUST_LOG": "info",
+    }
+    api = outputs["api_lambda_environment"]["value"]
+    assert api["NAVSYNC_CORS_ORIGINS"] == "https://invoices.example.hu"
+    assert api["NAVSYNC_PRESIGN_TTL_SECONDS"] == "300"
+    assert api["NAVSYNC_CURSOR_KEY_PARAM"] == "<credentials.cursor_key_parameter_name>"
+
+
+def test_a_customer_key_and_the_web_ui_reach_the_lambdas(variables_only):
+    key = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    outputs = plan_json(
+        variables_only, "-var-file=example.tfvars", "-var", f"kms_key_arn={key}", "-var", "enable_web_ui=true"
+    )
+    assert outputs["sync_lambda_environment"]["value"]["NAVSYNC_KMS_KEY_ID"] == key
+    cors = outputs["api_lambda_environment"]["value"]["NAVSYNC_CORS_ORIGINS"]
+    assert cors == "https://invoices.example.hu,https://d1.cloudfront.net"
 
 
 @pytest.mark.parametrize(

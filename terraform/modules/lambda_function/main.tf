@@ -134,7 +134,9 @@ resource "aws_lambda_function" "this" {
     }
   }
 
-  depends_on = [aws_iam_role_policy.runtime, aws_cloudwatch_log_group.this]
+  # The role must hold these before the function is created: Lambda checks the dead-letter and
+  # VPC permissions at creation.
+  depends_on = [aws_iam_role_policy.runtime, aws_iam_role_policy_attachment.vpc, aws_cloudwatch_log_group.this]
 }
 
 resource "aws_lambda_function_event_invoke_config" "this" {
