@@ -334,14 +334,14 @@ impl DynamoStore {
                 vec![(":prefix", s(prefix))],
             );
         }
-        if index != table::BY_PARTNER {
-            if let Some(partner) = query.partner_tax_number {
-                add(
-                    "partner_tax",
-                    "#partner_tax = :partner".into(),
-                    vec![(":partner", s(partner.to_string()))],
-                );
-            }
+        if let Some(partner) = query.partner_tax_number
+            && index != table::BY_PARTNER
+        {
+            add(
+                "partner_tax",
+                "#partner_tax = :partner".into(),
+                vec![(":partner", s(partner.to_string()))],
+            );
         }
         if let Some(name) = query.partner_name.as_deref() {
             let lc = name.to_lowercase();

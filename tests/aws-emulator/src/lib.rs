@@ -197,13 +197,13 @@ pub fn new_ssm_prefix(prefix: &str) -> String {
 // ---- starting ------------------------------------------------------------------------
 
 fn start() -> Result<Emulator, String> {
-    if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") {
-        if !endpoint.is_empty() {
-            return Ok(Emulator {
-                endpoint,
-                kind: EmulatorKind::External,
-            });
-        }
+    if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL")
+        && !endpoint.is_empty()
+    {
+        return Ok(Emulator {
+            endpoint,
+            kind: EmulatorKind::External,
+        });
     }
     if docker_answers() {
         #[cfg(feature = "localstack")]
