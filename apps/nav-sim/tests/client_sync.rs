@@ -192,3 +192,49 @@ async fn a_paced_client_is_never_penalised_by_the_traffic_restriction() {
     );
     sim.shutdown().await;
 }
+
+/// A measurement, not a test: `cargo test -p navsync-nav-sim --test client_sync -- --ignored
+/// --nocapture` syncs N (env `NAV_SIM_BENCH_N`, default 30) invoices under the traffic
+/// restriction with the client's default pacing and prints the time against the N·1.01 s floor.
+#[tokio::test]
+#[ignore]
+async fn measure_a_paced_sync_under_the_traffic_restriction() {
+    let n: usize = std::env::var("NAV_SIM_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let faults = Faults {
+        traffic_restriction: true,
+        ..Faults::default()
+    };
+    let sim = start(44, n, 1, faults).await;
+    let pacing = ClientConfig::new(
+        Endpoint::Test,
+        Software::new(SoftwareConfig {
+            software_id: "NAVSYNCE2ETEST0001".into(),
+            software_name: "x".into(),
+            software_operation: SoftwareOperation::LocalSoftware,
+            software_main_version: "0".into(),
+            software_dev_name: "x".into(),
+            software_dev_contact: "x".into(),
+            software_dev_country_code: None,
+            software_dev_tax_number: None,
+        })
+        .unwrap(),
+    )
+    .min_request_interval;
+    let client = client(&sim, pacing, RetryPolicy::default());
+    let t = &sim.taxpayers()[0];
+    let started = Instant::now();
+    let got = sync(&client, &credentials(t)).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let stats = sim.stats();
+    let floor = n as f64 * 1.01;
+    println!(
+        "N={n} synced={} pacing={pacing:?} elapsed={elapsed:.2}s floor={floor:.2}s ratio={:.3} penalised={} requests={:?}",
+        got.len(),
+        elapsed / floor,
+        stats.penalised,
+        stats.requests
+    );
+}
