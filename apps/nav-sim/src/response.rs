@@ -173,7 +173,9 @@ fn digest(x: &mut String, d: &InvoiceDigest) {
 }
 
 /// `invoiceDataResult`: the document in base64 (gzip first when it was reported compressed).
-pub fn data_body(s: &StoredInvoice) -> String {
+/// `batch_index` is the query's: a batch document is answered whole, its part named only when
+/// the query named one.
+pub fn data_body(s: &StoredInvoice, batch_index: Option<u32>) -> String {
     use base64::Engine as _;
     let doc = s.document();
     let payload = if s.compressed {
@@ -197,7 +199,7 @@ pub fn data_body(s: &StoredInvoice) -> String {
     el(&mut x, "source", "XML");
     el(&mut x, "transactionId", &s.transaction_id);
     el(&mut x, "index", &s.index.to_string());
-    opt(&mut x, "batchIndex", s.invoice.batch_index);
+    opt(&mut x, "batchIndex", batch_index);
     el(
         &mut x,
         "originalRequestVersion",

@@ -341,7 +341,11 @@ async fn nav_operation(
         Ok(u) => u,
         Err(e) => {
             // The code says what is wrong; no credential value is logged.
-            tracing::info!(operation = op.path_name(), code = e.code(), "request refused");
+            tracing::info!(
+                operation = op.path_name(),
+                code = e.code(),
+                "request refused"
+            );
             return xml(
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
                 env.error(e.code(), e.message(), &[]),
@@ -349,7 +353,9 @@ async fn nav_operation(
         }
     };
     let id_key = (user.tax_number.clone(), req.request_id.clone());
-    if lock(&state.used_request_ids).contains(&id_key) {
+    // Claimed now so two concurrent requests with one id cannot both pass; given back below
+    // if the request fails, since only a successful request uses up its id (spec 3.2).
+    if !lock(&state.used_request_ids).insert(id_key.clone()) {
         let e = auth::AuthError::RequestIdNotUnique;
         return xml(
             StatusCode::BAD_REQUEST,
@@ -359,6 +365,7 @@ async fn nav_operation(
     let taxpayer: TaxpayerId = match user.tax_number.parse() {
         Ok(t) => t,
         Err(_) => {
+            lock(&state.used_request_ids).remove(&id_key);
             return xml(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 env.error("INVALID_CUSTOMER", "Invalid customer!", &[]),
@@ -368,15 +375,16 @@ async fn nav_operation(
     tracing::debug!(operation = op.path_name(), request_id = %req.request_id, "NAV request");
     match business(&state, op, &root, taxpayer) {
         Ok(body) => {
-            // Only a successful request uses up its id (spec 3.2, REQUEST_ID_NOT_UNIQUE).
-            lock(&state.used_request_ids).insert(id_key);
             bump(&state.counters.ok, op.path_name());
             xml(StatusCode::OK, env.ok(op, &body))
         }
-        Err(e) => xml(
-            StatusCode::BAD_REQUEST,
-            env.error(e.code(), e.message(), &[]),
-        ),
+        Err(e) => {
+            lock(&state.used_request_ids).remove(&id_key);
+            xml(
+                StatusCode::BAD_REQUEST,
+                env.error(e.code(), e.message(), &[]),
+            )
+        }
     }
 }
 
@@ -402,14 +410,14 @@ fn business(
         }
         Body::Data(q) => {
             let found = store.by_number(taxpayer, &q)?;
-            match found.as_slice() {
-                [one] if !withheld(state, one) => Ok(response::data_body(one)),
+            match single_document(&found) {
+                Some(one) if !withheld(state, one) => Ok(response::data_body(one, q.batch_index)),
                 _ => Ok(String::new()),
             }
         }
         Body::Check(q) => {
             let found = store.by_number(taxpayer, &q)?;
-            Ok(response::check_body(found.len() == 1))
+            Ok(response::check_body(single_document(&found).is_some()))
         }
         Body::Chain(q) => Ok(response::chain_body(&store.chain(taxpayer, &q))),
         Body::Taxpayer(tax_number) => {
@@ -421,6 +429,18 @@ fn business(
             Ok(response::taxpayer_body(Utc::now(), company))
         }
     }
+}
+
+/// NAV's "exactly one valid instance": one invoice, or the parts of one batch document.
+fn single_document<'a>(
+    found: &[&'a crate::store::StoredInvoice],
+) -> Option<&'a crate::store::StoredInvoice> {
+    let (first, rest) = found.split_first()?;
+    let same = |s: &&crate::store::StoredInvoice| match (&first.document, &s.document) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        _ => false,
+    };
+    rest.iter().all(same).then_some(*first)
 }
 
 fn lag_key(s: &crate::store::StoredInvoice) -> (String, String) {

@@ -17,6 +17,20 @@ fn samples() -> std::path::PathBuf {
     }
 }
 
+fn decoded(r: &raw_nav::Reply) -> Vec<u8> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(r.tag("invoiceData").expect("invoiceData"))
+        .unwrap();
+    if r.tag("compressedContentIndicator").as_deref() == Some("true") {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+            .unwrap();
+        out
+    } else {
+        bytes
+    }
+}
+
 #[tokio::test]
 async fn serves_the_official_samples_byte_for_byte_to_both_parties() {
     let now = Utc::now();
@@ -53,19 +67,30 @@ async fn serves_the_official_samples_byte_for_byte_to_both_parties() {
         .call("queryInvoiceData", &number_query("2021/00345", "OUTBOUND"))
         .await;
     validate("api", r.body.as_bytes()).unwrap();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(r.tag("invoiceData").unwrap())
-        .unwrap();
-    let doc = if r.tag("compressedContentIndicator").as_deref() == Some("true") {
-        let mut out = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
-            .unwrap();
-        out
-    } else {
-        bytes
-    };
+    let doc = decoded(&r);
     let file = std::fs::read(samples().join("Belfoldi devizas szamla.xml")).unwrap();
     assert_eq!(doc, file);
+
+    // A batch modification: one document, answered whole, its part named when asked for.
+    let batch = std::fs::read(samples().join("Tobb szamla modositasa egy okirattal.xml")).unwrap();
+    let whole = raw
+        .call("queryInvoiceData", &number_query("SZ00004", "OUTBOUND"))
+        .await;
+    assert!(whole.tag("invoiceData").is_some(), "{}", whole.body);
+    assert_eq!(whole.tag("batchIndex"), None);
+    let part = raw
+        .call(
+            "queryInvoiceData",
+            "<invoiceNumberQuery><invoiceNumber>SZ00004</invoiceNumber><invoiceDirection>OUTBOUND</invoiceDirection><batchIndex>2</batchIndex></invoiceNumberQuery>",
+        )
+        .await;
+    validate("api", part.body.as_bytes()).unwrap();
+    assert_eq!(part.tag("batchIndex").as_deref(), Some("2"));
+    assert_eq!(decoded(&part), batch);
+    let check = raw
+        .call("queryInvoiceCheck", &number_query("SZ00004", "OUTBOUND"))
+        .await;
+    assert_eq!(check.tag("invoiceCheckResult").as_deref(), Some("true"));
 
     // The customer of that invoice sees it INBOUND.
     let customer = sim
