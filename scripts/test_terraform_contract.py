@@ -18,6 +18,7 @@ from pathlib import Path
 
 import hcl2
 import pytest
+from terraform_offline_plan import offline_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 TF = ROOT / "terraform"
@@ -418,46 +419,17 @@ def test_every_skipped_checkov_check_has_a_reason():
         assert match, f"skip without a reason (or not one check per line): {line!r}"
 
 
-# ---- Variables, evaluated by terraform itself ---------------------------------------------------
-# A configuration of only the root variables needs no provider, so terraform can plan it offline:
-# that runs every type constraint and validation block for real.
+# ---- Evaluated by terraform itself --------------------------------------------------------------
+# A configuration of only variables, locals and outputs needs no provider, so terraform can plan it
+# offline: scripts/terraform_offline_plan.py rewrites a module that way. That runs every type
+# constraint and validation for real, and evaluates every argument of every resource and module
+# call.
 
 EXAMPLE_CREDENTIALS = '{"12345676"={login="l",password="p",sign_key="s",exchange_key="e"}}'
 
 
-def braced(text: str, opening: str) -> str:
-    """The `{ ... }` that follows `opening` in text (braces in ${...} balance out)."""
-    start = text.index(opening) + len(opening) - 1
-    assert text[start] == "{", opening
-    depth = 0
-    for i in range(start, len(text)):
-        depth += {"{": 1, "}": -1}.get(text[i], 0)
-        if depth == 0:
-            return text[start : i + 1]
-    raise AssertionError(f"unbalanced braces after {opening!r}")
-
-
-# Stand-ins for what only AWS knows; everything else in the root locals and the Lambda
-# environments is evaluated by terraform as written.
-STAND_INS = [
-    (r"data\.aws_caller_identity\.current\.account_id", '"123456789012"'),
-    (r"data\.aws_partition\.current\.partition", '"aws"'),
-    (r"module\.web\[0\]\.origins", '["https://d1.cloudfront.net"]'),
-    (r"module\.(\w+)\.(\w+)", r'"<\1.\2>"'),
-]
-
-
-def evaluation_harness() -> str:
-    """Root locals and both Lambda environments as outputs, with AWS-only values stood in for."""
-    main = (TF / "main.tf").read_text()
-    parts = ["locals " + braced(main, "\nlocals {")]
-    for function in ("sync_lambda", "api_lambda"):
-        module = braced(main, f'module "{function}" {{')
-        parts.append(f'output "{function}_environment" {{\n  value = {braced(module, "environment = {")}\n}}')
-    text = "\n\n".join(parts)
-    for pattern, replacement in STAND_INS:
-        text = re.sub(pattern, replacement, text)
-    return text.replace("${path.root}/..", str(ROOT))
+# Stand-ins for module outputs the root uses as more than a string.
+ROOT_STAND_INS = {"module.web[0].origins": '["https://d1.cloudfront.net"]'}
 
 
 @pytest.fixture(scope="module")
@@ -468,7 +440,8 @@ def variables_only(tmp_path_factory):
     directory = tmp_path_factory.mktemp("variables-only")
     shutil.copy(TF / "variables.tf", directory)
     shutil.copy(TF / "terraform.tfvars.example", directory / "example.tfvars")
-    (directory / "harness.tf").write_text(evaluation_harness())
+    copy = offline_copy(TF, ROOT_STAND_INS).replace("${path.root}/..", str(ROOT))
+    (directory / "offline_copy.tf").write_text(copy)
     init = subprocess.run(
         [terraform, "init", "-backend=false", "-input=false", "-no-color"],
         cwd=directory, capture_output=True, text=True,
@@ -504,10 +477,10 @@ def plan_json(variables_only, *args: str) -> dict:
 
 def test_the_lambda_environments_evaluate_to_what_the_code_expects(variables_only):
     outputs = plan_json(variables_only, "-var-file=example.tfvars")
-    sync = outputs["sync_lambda_environment"]["value"]
+    sync = outputs["module_sync_lambda"]["value"]["environment"]
     assert sync == {
-        "NAVSYNC_TABLE": "<table.name>",
-        "NAVSYNC_BUCKET": "<documents.name>",
+        "NAVSYNC_TABLE": "<module.table.name>",
+        "NAVSYNC_BUCKET": "<module.documents.name>",
         "NAVSYNC_SSM_PREFIX": "/navsync/nav",
         "NAVSYNC_NAV_ENV": "test",
         "NAVSYNC_LOOKBACK_DAYS": "5",
@@ -515,10 +488,10 @@ def test_the_lambda_environments_evaluate_to_what_the_code_expects(variables_onl
         "NAVSYNC_KMS_KEY_ID": "",
         "RUST_LOG": "info",
     }
-    api = outputs["api_lambda_environment"]["value"]
+    api = outputs["module_api_lambda"]["value"]["environment"]
     assert api["NAVSYNC_CORS_ORIGINS"] == "https://invoices.example.hu"
     assert api["NAVSYNC_PRESIGN_TTL_SECONDS"] == "300"
-    assert api["NAVSYNC_CURSOR_KEY_PARAM"] == "<credentials.cursor_key_parameter_name>"
+    assert api["NAVSYNC_CURSOR_KEY_PARAM"] == "<module.credentials.cursor_key_parameter_name>"
 
 
 def test_a_customer_key_and_the_web_ui_reach_the_lambdas(variables_only):
@@ -526,8 +499,8 @@ def test_a_customer_key_and_the_web_ui_reach_the_lambdas(variables_only):
     outputs = plan_json(
         variables_only, "-var-file=example.tfvars", "-var", f"kms_key_arn={key}", "-var", "enable_web_ui=true"
     )
-    assert outputs["sync_lambda_environment"]["value"]["NAVSYNC_KMS_KEY_ID"] == key
-    cors = outputs["api_lambda_environment"]["value"]["NAVSYNC_CORS_ORIGINS"]
+    assert outputs["module_sync_lambda"]["value"]["environment"]["NAVSYNC_KMS_KEY_ID"] == key
+    cors = outputs["module_api_lambda"]["value"]["environment"]["NAVSYNC_CORS_ORIGINS"]
     assert cors == "https://invoices.example.hu,https://d1.cloudfront.net"
 
 
@@ -608,3 +581,163 @@ def test_the_scheduled_event_is_one_the_sync_lambda_accepts():
     fields = set(re.findall(r"pub (\w+):", struct.group(1)))
     # The event denies unknown fields, so every key must be one of its fields.
     assert keys <= fields, f"{sorted(keys - fields)} are not SyncEvent fields {sorted(fields)}"
+
+
+# ---- Every module, planned offline with real inputs ---------------------------------------------
+
+KEY = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+CREDENTIALS = {
+    "12345676": {"login": "l", "password": "p", "sign_key": "s", "exchange_key": "e"},
+    "10773381": {"login": "l2", "password": "p2", "sign_key": "s2", "exchange_key": "e2"},
+}
+
+
+def module_cases(tmp: Path) -> dict[str, dict]:
+    """Inputs per module case (module name, then a label), covering each optional branch."""
+    artifact = tmp / "bootstrap.zip"
+    artifact.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip
+    dist = tmp / "dist"
+    (dist / "assets").mkdir(parents=True, exist_ok=True)
+    (dist / "index.html").write_text("<!doctype html>")
+    (dist / "assets" / "app.1234.js").write_text("")
+    (dist / "config.json").write_text("{}")
+    lambda_inputs = {
+        "name": "navsync-sync", "description": "d", "build_command": "scripts/build-lambdas.sh",
+        "environment": {"NAVSYNC_TABLE": "t"}, "policy_json": "{}", "timeout_seconds": 900,
+        "log_retention_days": 30,
+    }
+    return {
+        "table/default": {"name": "navsync", "definition_file": str(TABLE_JSON)},
+        "table/customer-key": {"name": "navsync", "definition_file": str(TABLE_JSON), "kms_key_arn": KEY},
+        "archive/sse-s3": {"bucket_name": "navsync-documents"},
+        "archive/kms-object-lock": {"bucket_name": "navsync-documents", "kms_key_arn": KEY, "object_lock_years": 8},
+        "credentials/two-taxpayers": {"prefix": "/navsync/nav", "cursor_key_parameter": "/navsync/api/cursor-key", "nav_credentials": CREDENTIALS},
+        "credentials/customer-key": {"prefix": "/navsync/nav", "cursor_key_parameter": "/navsync/api/cursor-key", "nav_credentials": CREDENTIALS, "kms_key_arn": KEY},
+        "auth/minimal": {"name": "navsync", "taxpayers": ["12345676"]},
+        "auth/everything": {"name": "navsync", "taxpayers": ["12345676", "10773381"], "first_admin_email": "admin@example.hu",
+                            "allow_password_auth": False, "callback_urls": ["https://ui.example.hu/"], "logout_urls": ["https://ui.example.hu/"]},
+        "lambda_function/missing-artifact": {**lambda_inputs, "artifact": str(tmp / "missing.zip")},
+        "lambda_function/vpc-and-dead-letters": {**lambda_inputs, "artifact": str(artifact), "subnet_ids": ["subnet-1"],
+                                                 "security_group_ids": ["sg-1"], "dead_letter_queue_arn": "arn:aws:sqs:eu-central-1:123456789012:dlq"},
+        "http_api/no-cors": {"name": "navsync", "function_name": "f", "function_invoke_arn": "arn", "issuer": "https://issuer",
+                             "audience": ["client"], "log_retention_days": 30},
+        "http_api/cors": {"name": "navsync", "function_name": "f", "function_invoke_arn": "arn", "issuer": "https://issuer",
+                          "audience": ["client"], "log_retention_days": 30, "cors_origins": ["https://ui.example.hu"],
+                          "public_routes": ["GET /health", "GET /openapi.json"]},
+        "sync_schedule/default": {"name": "navsync-sync", "function_arn": "arn", "taxpayers": ["12345676", "10773381"],
+                                  "schedule_expression": "rate(1 hour)", "lookback_days": 5},
+        "sync_schedule/customer-key": {"name": "navsync-sync", "function_arn": "arn", "taxpayers": ["12345676"],
+                                       "schedule_expression": "cron(15 * * * ? *)", "lookback_days": 30, "kms_key_arn": KEY},
+        "monitoring/no-email": {"name": "navsync", "function_names": {"sync": "s", "api": "a"}, "table_name": "t", "api_id": "i",
+                                "dead_letter_queue_name": "q"},
+        "monitoring/email": {"name": "navsync", "function_names": {"sync": "s", "api": "a"}, "table_name": "t", "api_id": "i",
+                             "dead_letter_queue_name": "q", "alarm_email": "ops@example.hu"},
+        "web/no-files": {"name": "navsync", "bucket_name": "navsync-web", "region": "eu-central-1", "app_config": {"apiUrl": "https://api"}},
+        "web/files-and-domain": {"name": "navsync", "bucket_name": "navsync-web", "region": "eu-central-1", "app_config": {"apiUrl": "https://api"},
+                                 "dist_dir": str(dist), "aliases": ["ui.example.hu"],
+                                 "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/x"},
+    }
+
+
+CASES = sorted([
+    "table/default", "table/customer-key", "archive/sse-s3", "archive/kms-object-lock", "credentials/two-taxpayers",
+    "credentials/customer-key", "auth/minimal", "auth/everything", "lambda_function/missing-artifact",
+    "lambda_function/vpc-and-dead-letters", "http_api/no-cors", "http_api/cors", "sync_schedule/default",
+    "sync_schedule/customer-key", "monitoring/no-email", "monitoring/email", "web/no-files", "web/files-and-domain",
+])
+
+
+@pytest.fixture(scope="module")
+def planned_module(tmp_path_factory):
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("no terraform on PATH (scripts/check-terraform.sh provides one)")
+    inputs = module_cases(tmp_path_factory.mktemp("inputs"))
+    prepared: dict[str, Path] = {}
+
+    def plan(case: str) -> dict:
+        module = case.split("/")[0]
+        if module not in prepared:
+            directory = tmp_path_factory.mktemp(module)
+            shutil.copy(MODULES / module / "variables.tf", directory)
+            (directory / "offline_copy.tf").write_text(offline_copy(MODULES / module))
+            init = subprocess.run([terraform, "init", "-backend=false", "-input=false", "-no-color"],
+                                  cwd=directory, capture_output=True, text=True)
+            assert init.returncode == 0, init.stdout + init.stderr
+            prepared[module] = directory
+        directory = prepared[module]
+        (directory / "case.tfvars.json").write_text(json.dumps(inputs[case]))
+        result = subprocess.run([terraform, "plan", "-input=false", "-no-color", "-lock=false",
+                                 "-var-file=case.tfvars.json", "-out=plan.bin"], cwd=directory, capture_output=True, text=True)
+        assert result.returncode == 0, f"{case}:\n{result.stdout}\n{result.stderr}"
+        show = subprocess.run([terraform, "show", "-json", "plan.bin"], cwd=directory, capture_output=True, text=True)
+        assert show.returncode == 0, show.stderr
+        return {k: v["value"] for k, v in json.loads(show.stdout)["planned_values"]["outputs"].items()}
+
+    return plan
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_argument_of_every_module_evaluates(planned_module, case):
+    planned_module(case)
+
+
+def test_the_planned_table_has_exactly_the_keys_and_indexes_of_table_json(planned_module):
+    table = planned_module("table/default")["resource_aws_dynamodb_table_this"]
+    expected = terraform_table(table_definition())
+    assert (table["hash_key"], table["range_key"]) == (expected["hash_key"], expected["range_key"])
+    assert {a["name"]: a["type"] for a in table["dynamic_attribute"]} == expected["attributes"]
+    planned = {
+        g["name"]: {k: g[k] for k in ("hash_key", "range_key", "projection_type", "non_key_attributes")}
+        for g in table["dynamic_global_secondary_index"]
+    }
+    assert planned == expected["indexes"]
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert table["server_side_encryption"] == [{"enabled": False, "kms_key_arn": None}]
+    with_key = planned_module("table/customer-key")["resource_aws_dynamodb_table_this"]
+    assert with_key["server_side_encryption"] == [{"enabled": True, "kms_key_arn": KEY}]
+
+
+def test_the_archive_encrypts_and_locks_as_configured(planned_module):
+    plain = planned_module("archive/sse-s3")
+    rule = plain["resource_aws_s3_bucket_server_side_encryption_configuration_this"]["rule"][0]
+    assert rule["apply_server_side_encryption_by_default"][0]["sse_algorithm"] == "AES256"
+    assert plain["resource_aws_s3_bucket_object_lock_configuration_this"] == []
+    assert plain["resource_aws_s3_bucket_this"]["object_lock_enabled"] is False
+    locked = planned_module("archive/kms-object-lock")
+    rule = locked["resource_aws_s3_bucket_server_side_encryption_configuration_this"]["rule"][0]
+    assert rule["apply_server_side_encryption_by_default"][0] == {"sse_algorithm": "aws:kms", "kms_master_key_id": KEY}
+    assert rule["bucket_key_enabled"] is True
+    (lock,) = locked["resource_aws_s3_bucket_object_lock_configuration_this"]
+    assert lock["rule"][0]["default_retention"][0] == {"mode": "COMPLIANCE", "years": 8}
+
+
+def test_credentials_land_where_the_ssm_adapter_reads_them(planned_module):
+    params = planned_module("credentials/two-taxpayers")["resource_aws_ssm_parameter_nav_credential"]
+    assert {name: p["value"] for name, p in params.items()} == {
+        f"/navsync/nav/{tp}/{suffix}": CREDENTIALS[tp][field]
+        for tp in CREDENTIALS
+        for suffix, field in {"login": "login", "password": "password", "sign-key": "sign_key", "exchange-key": "exchange_key"}.items()
+    }
+    assert all(p["type"] == "SecureString" for p in params.values())
+
+
+def test_each_taxpayer_gets_a_schedule_whose_event_the_sync_accepts(planned_module):
+    schedules = planned_module("sync_schedule/default")["resource_aws_scheduler_schedule_sync"]
+    assert set(schedules) == {"12345676", "10773381"}
+    target = schedules["12345676"]["target"][0]
+    assert json.loads(target["input"]) == {"taxpayers": ["12345676"], "lookback_days": 5}
+    assert target["retry_policy"][0]["maximum_retry_attempts"] == 3
+    assert target["dead_letter_config"][0]["arn"] == "<aws_sqs_queue.dead_letter.arn>"
+
+
+def test_the_web_upload_sets_types_and_leaves_config_json_to_terraform(planned_module):
+    outputs = planned_module("web/files-and-domain")
+    files = outputs["resource_aws_s3_object_file"]
+    assert set(files) == {"index.html", "assets/app.1234.js"}
+    assert files["index.html"]["content_type"] == "text/html; charset=utf-8"
+    assert files["index.html"]["cache_control"] == "no-cache"
+    assert files["assets/app.1234.js"]["cache_control"] is None
+    assert json.loads(outputs["resource_aws_s3_object_config"]["content"]) == {"apiUrl": "https://api"}
+    viewer = outputs["resource_aws_cloudfront_distribution_this"]["viewer_certificate"][0]
+    assert viewer["minimum_protocol_version"] == "TLSv1.2_2021"
