@@ -164,6 +164,11 @@ struct Conn {
     reset: Arc<Notify>,
 }
 
+/// When hyper handed the request over, before routing and body reading: the traffic
+/// restriction measures this, so the simulator's own scheduling adds as little as possible.
+#[derive(Clone, Copy)]
+struct ArrivedAt(Instant);
+
 pub(crate) fn router(state: Arc<SimState>) -> Router {
     Router::new()
         .route("/invoiceService/v3/{operation}", post(nav_operation))
@@ -234,6 +239,7 @@ async fn nav_operation(
     AxState(state): AxState<Arc<SimState>>,
     Path(operation): Path<String>,
     req_conn: Option<axum::Extension<Conn>>,
+    arrived: Option<axum::Extension<ArrivedAt>>,
     body: Bytes,
 ) -> Response {
     let Some(op) = Operation::from_path(&operation) else {
@@ -248,7 +254,8 @@ async fn nav_operation(
             .as_ref()
             .map(|c| c.peer.ip())
             .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-        let admission = lock(&state.traffic).admit(ip, Instant::now());
+        let at = arrived.map_or_else(Instant::now, |a| a.0.0);
+        let admission = lock(&state.traffic).admit(ip, at);
         match admission {
             Admission::Now => {}
             Admission::Delayed(d) => {
@@ -521,7 +528,8 @@ pub(crate) async fn accept_loop(
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(
                 move |mut req: hyper::Request<hyper::body::Incoming>| {
-                    req.extensions_mut().insert(conn.clone());
+                    req.extensions_mut().insert(ArrivedAt(Instant::now()));
+                req.extensions_mut().insert(conn.clone());
                     let mut app = app.clone();
                     async move { app.call(req).await }
                 },
