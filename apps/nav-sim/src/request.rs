@@ -472,7 +472,7 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.path_name() == name)
     }
 
-    fn request_root(self) -> &'static str {
+    pub fn request_root(self) -> &'static str {
         match self {
             Operation::QueryInvoiceDigest => "QueryInvoiceDigestRequest",
             Operation::QueryInvoiceData => "QueryInvoiceDataRequest",
@@ -944,4 +944,18 @@ pub fn body(op: Operation, root: &Element) -> Body {
 /// Whether a request id may be echoed in an error response (`EntityIdType`).
 pub fn check_shape_entity_id(s: &str) -> bool {
     entity_id(s)
+}
+
+/// Every request root element of invoiceApi.xsd, including operations the simulator does not
+/// serve: one of these at the wrong endpoint is NAV's `OPERATION_FAILED`, not a schema error.
+pub fn is_request_root(name: &str) -> bool {
+    Operation::ALL.iter().any(|o| o.request_root() == name)
+        || matches!(
+            name,
+            "ManageAnnulmentRequest"
+                | "ManageInvoiceRequest"
+                | "QueryTransactionListRequest"
+                | "QueryTransactionStatusRequest"
+                | "TokenExchangeRequest"
+        )
 }

@@ -171,12 +171,32 @@ struct ArrivedAt(Instant);
 
 pub(crate) fn router(state: Arc<SimState>) -> Router {
     Router::new()
-        .route("/invoiceService/v3/{operation}", post(nav_operation))
+        .route(
+            "/invoiceService/v3/{operation}",
+            post(nav_operation).fallback(wrong_method),
+        )
         .route("/sim/stats", get(stats))
         .route("/sim/invoices", post(add_invoices))
         .route("/sim/maintenance", post(set_maintenance))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
+}
+
+/// Spec 3.2, errors in processing #2: an operation called with another method than POST.
+async fn wrong_method() -> Response {
+    let env = Envelope {
+        request_id: "SIMWRONGMETHOD",
+        now: Utc::now(),
+        software: &[],
+    };
+    xml(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        env.error(
+            "NOT_ALLOWED_EXCEPTION",
+            "The operation does not exist with this HTTP method; use POST.",
+            &[],
+        ),
+    )
 }
 
 async fn stats(AxState(state): AxState<Arc<SimState>>) -> Response {
@@ -299,8 +319,40 @@ async fn nav_operation(
             );
         }
     };
-    let violations = request::check_shape(op, &root);
+    // Spec 3.1.1: a request in the wrong namespace is technically unprocessable.
+    if root.ns != xml_tree::NS_API {
+        return xml(
+            StatusCode::BAD_REQUEST,
+            response::exception(
+                "INVALID_REQUEST",
+                &format!(
+                    "Invalid request! The root element {} is not in the namespace {}",
+                    root.name,
+                    xml_tree::NS_API
+                ),
+            ),
+        );
+    }
     let now = Utc::now();
+    // Spec 3.2, OPERATION_FAILED: another operation's request sent to this endpoint.
+    if root.name != op.request_root() && request::is_request_root(&root.name) {
+        let rid = root
+            .child("header")
+            .and_then(|h| h.child_text("requestId"))
+            .filter(|r| request::check_shape_entity_id(r))
+            .unwrap_or("SIMINVALIDREQUEST")
+            .to_owned();
+        let env = Envelope {
+            request_id: &rid,
+            now,
+            software: &[],
+        };
+        return xml(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            env.error("OPERATION_FAILED", "Operation failed!", &[]),
+        );
+    }
+    let violations = request::check_shape(op, &root);
     if !violations.is_empty() {
         let rid = root
             .child("header")
@@ -529,7 +581,7 @@ pub(crate) async fn accept_loop(
             let svc = hyper::service::service_fn(
                 move |mut req: hyper::Request<hyper::body::Incoming>| {
                     req.extensions_mut().insert(ArrivedAt(Instant::now()));
-                req.extensions_mut().insert(conn.clone());
+                    req.extensions_mut().insert(conn.clone());
                     let mut app = app.clone();
                     async move { app.call(req).await }
                 },

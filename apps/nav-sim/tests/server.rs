@@ -159,6 +159,49 @@ async fn every_kind_of_response_validates_against_invoice_api_xsd() {
     assert_eq!(garbage.error_code().as_deref(), Some("INVALID_REQUEST"));
     replies.push(garbage);
     replies.push(digest);
+    // A request in another namespace cannot be processed at all; another operation's request
+    // at this endpoint fails the operation; a GET is not allowed.
+    let foreign = raw
+        .post_raw(
+            "queryTaxpayer",
+            raw.request(
+                "queryTaxpayer",
+                "<taxNumber>11111111</taxNumber>",
+                &Tweak::default(),
+            )
+            .replace("OSA/3.0/api", "OSA/2.0/api"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(foreign.status, 400);
+    assert!(foreign.body.contains("GeneralExceptionResponse"));
+    replies.push(foreign);
+    let misrouted = raw
+        .post_raw(
+            "queryTaxpayer",
+            raw.request(
+                "queryInvoiceData",
+                &number_query("X", "OUTBOUND"),
+                &Tweak::default(),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (misrouted.status, misrouted.error_code().as_deref()),
+        (500, Some("OPERATION_FAILED"))
+    );
+    replies.push(misrouted);
+    let get = reqwest::get(format!("{}/queryTaxpayer", sim.base_url()))
+        .await
+        .unwrap();
+    assert_eq!(get.status().as_u16(), 500);
+    let get = raw_nav::Reply {
+        status: 500,
+        body: get.text().await.unwrap(),
+    };
+    assert_eq!(get.error_code().as_deref(), Some("NOT_ALLOWED_EXCEPTION"));
+    replies.push(get);
 
     for r in &replies {
         valid_api(r);
