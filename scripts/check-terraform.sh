@@ -3,7 +3,8 @@
 # target/terraform-checks/, then
 #   1. terraform fmt -check -recursive terraform/
 #   2. checkov over terraform/ (offline, skips listed with reasons in terraform/.checkov.yml)
-#   3. scripts/test_terraform_contract.py: the Terraform held against the code, and the root
+#   3. scripts/test_terraform_contract.py: the Terraform held against the code, and offline plans
+#      (scripts/terraform_offline_plan.py) of the root and every module, including the root
 #      variables' validations run by terraform itself on the example tfvars and on bad values (pytest)
 # `terraform validate` is not run: it needs `terraform init`, which downloads providers.
 set -euo pipefail
