@@ -127,16 +127,18 @@ async fn the_client_syncs_everything_from_the_simulator() {
 #[tokio::test]
 async fn the_client_syncs_everything_through_fault_drills() {
     let faults = Faults {
+        // Shares high enough that each drill happens in ~200 requests (each is missed with
+        // p < 0.0001), low enough that 10 retries always get through.
         operation_failed_share: 0.08,
-        maintenance_share: 0.04,
-        gateway_timeout_share: 0.04,
-        reset_share: 0.04,
+        maintenance_share: 0.06,
+        gateway_timeout_share: 0.06,
+        reset_share: 0.06,
         data_lag_share: 0.2,
-        data_lag: Duration::from_millis(300),
+        data_lag: Duration::from_millis(1000),
         latency: Duration::from_millis(2),
         ..Faults::default()
     };
-    let sim = start(42, 120, 1, faults).await;
+    let sim = start(42, 150, 1, faults).await;
     let retry = RetryPolicy {
         max_retries: 10,
         base_delay: Duration::from_millis(5),
