@@ -37,14 +37,16 @@ pub(crate) fn parse(xml: &[u8], limits: &ParseLimits) -> Result<InvoiceData, Par
         root_closed: false,
     };
     loop {
+        // Where the next event starts: the position errors about that event report.
+        let at = reader.buffer_position();
         let event = reader.read_event().map_err(|e| ParseError::Xml {
             position: reader.error_position(),
             message: e.to_string(),
         })?;
         match event {
-            Event::Start(e) => pass.start(&e, reader.buffer_position())?,
+            Event::Start(e) => pass.start(&e, at)?,
             Event::Empty(e) => {
-                pass.start(&e, reader.buffer_position())?;
+                pass.start(&e, at)?;
                 pass.end()?;
             }
             Event::End(_) => pass.end()?,
@@ -54,7 +56,7 @@ pub(crate) fn parse(xml: &[u8], limits: &ParseLimits) -> Result<InvoiceData, Par
                     pass.text.push_str(&text);
                 } else if pass.stack.is_empty() && !t.iter().all(u8::is_ascii_whitespace) {
                     return Err(ParseError::Xml {
-                        position: reader.buffer_position(),
+                        position: at,
                         message: "text outside the root element".to_owned(),
                     });
                 }
@@ -67,9 +69,7 @@ pub(crate) fn parse(xml: &[u8], limits: &ParseLimits) -> Result<InvoiceData, Par
             }
             Event::GeneralRef(r) => pass.reference(&r)?,
             Event::DocType(_) => {
-                return Err(ParseError::Doctype {
-                    position: reader.buffer_position(),
-                });
+                return Err(ParseError::Doctype { position: at });
             }
             Event::Decl(d) => {
                 if let Some(Ok(enc)) = d.encoding()
