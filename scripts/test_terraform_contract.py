@@ -61,7 +61,6 @@ CUSTOMER_KEY = {"${statement.value}"}  # the optional customer managed key (dyna
 # action -> the resources it is granted on (by their Terraform expressions).
 SYNC_ACTIONS = {
     "dynamodb:GetItem": TABLE,
-    "dynamodb:PutItem": TABLE,
     "dynamodb:UpdateItem": TABLE,
     "dynamodb:BatchGetItem": TABLE,
     "dynamodb:BatchWriteItem": TABLE,
@@ -69,7 +68,6 @@ SYNC_ACTIONS = {
     "s3:PutObject": OBJECTS,
     "s3:GetObject": OBJECTS,  # also authorizes HeadObject
     "s3:ListBucket": BUCKET,  # so a missing document is a 404, not a 403
-    "ssm:GetParametersByPath": {"${local.credential_parameter_arns}"},
     "ssm:GetParameters": {"${local.credential_parameter_arns}"},
     "kms:Decrypt": CUSTOMER_KEY,
     "kms:GenerateDataKey": CUSTOMER_KEY,
@@ -79,13 +77,44 @@ API_ACTIONS = {
     "dynamodb:GetItem": TABLE,
     "dynamodb:Query": TABLE,
     "dynamodb:BatchGetItem": TABLE,
-    "dynamodb:PutItem": {"${module.table.arn}"},  # sync-state items only (condition below)
-    "dynamodb:UpdateItem": {"${module.table.arn}"},
-    "s3:GetObject": OBJECTS,
+    "s3:GetObject": OBJECTS,  # documents, and presigned URLs signed with the function's credentials
     "lambda:InvokeFunction": {"${module.sync_lambda.arn}"},
     "ssm:GetParameter": {"${module.credentials.cursor_key_parameter_arn}"},
     "kms:Decrypt": CUSTOMER_KEY,
 }
+
+# Granted without a matching SDK call: ListBucket changes what HeadObject/GetObject answer for a
+# missing key (404 instead of 403); the KMS actions are used by S3 and SSM on the function's behalf.
+NOT_CALLED_BY_NAME = {"s3:ListBucket", "kms:Decrypt", "kms:GenerateDataKey"}
+
+# The SDK operations the code calls (fluent builders, `.operation()`) and the IAM action each needs.
+SDK_OPERATIONS = {
+    "get_item": "dynamodb:GetItem",
+    "put_item": "dynamodb:PutItem",
+    "update_item": "dynamodb:UpdateItem",
+    "delete_item": "dynamodb:DeleteItem",
+    "batch_get_item": "dynamodb:BatchGetItem",
+    "batch_write_item": "dynamodb:BatchWriteItem",
+    "query": "dynamodb:Query",
+    "scan": "dynamodb:Scan",
+    "transact_write_items": "dynamodb:TransactWriteItems",
+    "transact_get_items": "dynamodb:TransactGetItems",
+    "put_object": "s3:PutObject",
+    "get_object": "s3:GetObject",
+    "head_object": "s3:GetObject",
+    "delete_object": "s3:DeleteObject",
+    "list_objects_v2": "s3:ListBucket",
+    "copy_object": "s3:PutObject",
+    "get_parameter": "ssm:GetParameter",
+    "get_parameters": "ssm:GetParameters",
+    "get_parameters_by_path": "ssm:GetParametersByPath",
+    "invoke": "lambda:InvokeFunction",
+}
+
+# The crates whose AWS calls each function makes.
+SYNC_CRATES = ["adapters/dynamodb", "adapters/s3", "adapters/ssm", "apps/sync-lambda"]
+API_OWN_CRATES = ["apps/api", "apps/api-lambda"]
+API_ADAPTERS = ["adapters/dynamodb", "adapters/s3"]  # it uses their read paths only
 
 # What modules/lambda_function grants every function besides its code's policy.
 RUNTIME_ACTIONS = {
@@ -95,10 +124,6 @@ RUNTIME_ACTIONS = {
     "xray:PutTelemetryRecords": {"*"},
     "sqs:SendMessage": {"${statement.value}"},  # the dead-letter queue, when there is one
 }
-
-# Sync-state items are the only ones the API may write: their partition keys start with SYNC#
-# (adapters/dynamodb/src/item.rs, sync_pk).
-SYNC_STATE_LEADING_KEYS = ["SYNC#*"]
 
 LAMBDA_CRATES = {"sync_lambda": "apps/sync-lambda", "api_lambda": "apps/api-lambda"}
 LAMBDA_ENV = {"sync_lambda": SYNC_ENV, "api_lambda": API_ENV}
@@ -286,22 +311,38 @@ def test_each_function_is_granted_exactly_the_contracts_actions_on_its_resources
     assert module["policy_json"] == f"${{data.aws_iam_policy_document.{function}.json}}"
 
 
-def test_api_writes_only_sync_state_items():
+def sdk_actions(crates: list[str]) -> set[str]:
+    """IAM actions of the SDK operations called in these crates' sources."""
+    found = set()
+    for crate in crates:
+        for path in (ROOT / crate / "src").rglob("*.rs"):
+            for operation in re.findall(r"\.([a-z0-9_]+)\(\)", path.read_text()):
+                if operation in SDK_OPERATIONS:
+                    found.add(SDK_OPERATIONS[operation])
+    return found
+
+
+def test_the_sync_function_is_granted_exactly_what_its_crates_call():
+    called = sdk_actions(SYNC_CRATES)
+    if not called:
+        pytest.skip("the sync function's crates make no AWS call yet")
+    assert set(SYNC_ACTIONS) - NOT_CALLED_BY_NAME == called
+
+
+def test_the_api_function_is_granted_what_it_calls_and_nothing_its_crates_never_call():
+    own = sdk_actions(API_OWN_CRATES)
+    if not own:
+        pytest.skip("the API's crates make no AWS call yet")
+    granted_actions = set(API_ACTIONS) - NOT_CALLED_BY_NAME
+    assert own <= granted_actions, f"called but not granted: {sorted(own - granted_actions)}"
+    reachable = own | sdk_actions(API_ADAPTERS)
+    assert granted_actions <= reachable, f"granted but never called: {sorted(granted_actions - reachable)}"
+
+
+def test_the_api_never_writes_the_table():
     policy = blocks(TF / "iam.tf", "data", "aws_iam_policy_document")["api"]
-    writes = [st for st in statements(policy) if {"dynamodb:PutItem", "dynamodb:UpdateItem"} & {unquote(a) for a in as_list(st["actions"])}]
-    assert len(writes) == 1
-    (condition,) = writes[0]["condition"]
-    assert unquote(condition["test"]) == "ForAllValues:StringLike"
-    assert unquote(condition["variable"]) == "dynamodb:LeadingKeys"
-    assert [unquote(v) for v in as_list(condition["values"])] == SYNC_STATE_LEADING_KEYS
-    assert {unquote(a) for a in as_list(writes[0]["actions"])} == {"dynamodb:PutItem", "dynamodb:UpdateItem"}
-
-
-def test_sync_state_partition_keys_match_the_adapter():
-    item = ROOT / "adapters" / "dynamodb" / "src" / "item.rs"
-    if not item.exists():
-        pytest.skip("the DynamoDB adapter has no item.rs")
-    assert 'format!("SYNC#{}"' in item.read_text(), "sync_pk changed: update SYNC_STATE_LEADING_KEYS and iam.tf"
+    actions = {a for a, _ in granted(policy).items() if a.startswith("dynamodb:")}
+    assert actions == {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}
 
 
 def test_every_function_gets_only_logging_tracing_and_its_dead_letter_queue_besides():

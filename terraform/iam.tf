@@ -1,10 +1,10 @@
-# What each function's code may do, action by action. scripts/test_terraform_contract.py holds
-# these lists against the Lambda contract in README.md; change both together. Logging, X-Ray and
-# the dead-letter queue are granted by modules/lambda_function.
+# What each function's code may do: exactly the AWS calls its crates make, action by action.
+# scripts/test_terraform_contract.py holds these against the Lambda contract (README.md) and against
+# the SDK calls in the code. Logging, X-Ray and the dead-letter queue are granted by
+# modules/lambda_function.
 
 locals {
   credential_parameter_arns = [
-    "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}",
     "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/*",
   ]
   # A customer managed key, when one is used, for S3 objects, SecureString parameters and the
@@ -16,7 +16,7 @@ locals {
 data "aws_iam_policy_document" "sync" {
   statement {
     sid     = "InvoiceTable"
-    actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:Query"]
+    actions = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:Query"]
     resources = [
       module.table.arn,
       module.table.index_arns,
@@ -39,8 +39,9 @@ data "aws_iam_policy_document" "sync" {
   }
 
   statement {
+    # One GetParameters call reads a taxpayer's four parameters (adapters/ssm).
     sid       = "ReadCredentials"
-    actions   = ["ssm:GetParametersByPath", "ssm:GetParameters"]
+    actions   = ["ssm:GetParameters"]
     resources = local.credential_parameter_arns
   }
 
@@ -56,26 +57,13 @@ data "aws_iam_policy_document" "sync" {
 
 data "aws_iam_policy_document" "api" {
   statement {
+    # Reads only: a "sync now" invokes the sync function, which writes the sync state itself.
     sid     = "ReadInvoiceTable"
     actions = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"]
     resources = [
       module.table.arn,
       module.table.index_arns,
     ]
-  }
-
-  statement {
-    # Sync-state items only (partition key SYNC#<taxpayer>#<direction>, adapters/dynamodb item.rs):
-    # the API may record a requested sync but never touch an invoice.
-    sid       = "WriteSyncState"
-    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
-    resources = [module.table.arn]
-
-    condition {
-      test     = "ForAllValues:StringLike"
-      variable = "dynamodb:LeadingKeys"
-      values   = ["SYNC#*"]
-    }
   }
 
   statement {
