@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 VENVS=target/terraform-checks
+export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ beside the scripts
 step() { printf '\n==> %s\n' "$*"; }
 
 # A venv per tool: checkov pins its own fork of the HCL parser (bc-python-hcl2), which installs the
