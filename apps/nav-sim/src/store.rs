@@ -178,6 +178,9 @@ pub struct Page<'a> {
 #[derive(Default)]
 pub struct Store {
     invoices: Vec<StoredInvoice>,
+    /// Positions in `invoices` by invoice number, for the per-invoice queries a sync makes
+    /// once per invoice.
+    by_number: std::collections::HashMap<String, Vec<usize>>,
 }
 
 impl Store {
@@ -207,6 +210,13 @@ impl Store {
                     b.invoice.batch_index,
                 ))
         });
+        self.by_number.clear();
+        for (i, s) in self.invoices.iter().enumerate() {
+            self.by_number
+                .entry(s.invoice.invoice_number.to_string())
+                .or_default()
+                .push(i);
+        }
     }
 
     pub fn digest(&self, user: TaxpayerId, q: &DigestQuery) -> Result<Page<'_>, QueryError> {
@@ -230,8 +240,12 @@ impl Store {
             return Err(QueryError::SupplierNotExpected);
         }
         let found: Vec<&StoredInvoice> = self
-            .invoices
+            .by_number
+            .get(&q.invoice_number)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
             .iter()
+            .map(|i| &self.invoices[*i])
             .filter(|s| {
                 s.visible_to(user, q.direction)
                     && s.invoice.invoice_number.as_str() == q.invoice_number
