@@ -539,6 +539,92 @@ async fn digest_pages_by_100_with_range_and_operator_rules() {
     assert!(cats.iter().all(|c| c == "SIMPLIFIED"));
     valid_api(&r);
 
+    // taxNumber and name search the partner: the customer OUTBOUND, the supplier INBOUND.
+    let sale = sim
+        .invoices()
+        .into_iter()
+        .find(|s| {
+            s.supplier_id().map(|t| t.to_string()) == Some(me.clone()) && s.customer_id().is_some()
+        })
+        .unwrap();
+    let customer = sale.customer_id().unwrap().to_string();
+    let extra =
+        format!("<additionalQueryParams><taxNumber>{customer}</taxNumber></additionalQueryParams>");
+    let r = raw
+        .call(
+            "queryInvoiceDigest",
+            &digest_body(1, "OUTBOUND", &ins_date(from, to), &extra),
+        )
+        .await;
+    let customers = r.tags("customerTaxNumber");
+    assert!(customers.contains(&customer) && customers.iter().all(|c| *c == customer));
+    let name: String = sale
+        .invoice
+        .customer
+        .name
+        .clone()
+        .unwrap()
+        .chars()
+        .take(6)
+        .collect();
+    let extra = format!(
+        "<additionalQueryParams><name>{}</name></additionalQueryParams>",
+        name.to_lowercase()
+    );
+    let r = raw
+        .call(
+            "queryInvoiceDigest",
+            &digest_body(1, "OUTBOUND", &ins_date(from, to), &extra),
+        )
+        .await;
+    let names = r.tags("customerName");
+    assert!(!names.is_empty());
+    assert!(
+        names
+            .iter()
+            .all(|n| n.to_uppercase().starts_with(&name.to_uppercase())),
+        "{names:?}"
+    );
+    let purchase = sim
+        .invoices()
+        .into_iter()
+        .find(|s| s.customer_id().map(|t| t.to_string()) == Some(me.clone()))
+        .unwrap();
+    let supplier = purchase.supplier_id().unwrap().to_string();
+    let extra =
+        format!("<additionalQueryParams><taxNumber>{supplier}</taxNumber></additionalQueryParams>");
+    let r = raw
+        .call(
+            "queryInvoiceDigest",
+            &digest_body(1, "INBOUND", &ins_date(from, to), &extra),
+        )
+        .await;
+    let suppliers = r.tags("supplierTaxNumber");
+    assert!(suppliers.contains(&supplier) && suppliers.iter().all(|c| *c == supplier));
+
+    // queryInvoiceData: the supplier's tax number narrows an INBOUND query and is refused OUTBOUND.
+    let number = purchase.invoice.invoice_number.to_string();
+    let q = |dir: &str, supplier: &str| {
+        format!(
+            "<invoiceNumberQuery><invoiceNumber>{number}</invoiceNumber><invoiceDirection>{dir}</invoiceDirection><supplierTaxNumber>{supplier}</supplierTaxNumber></invoiceNumberQuery>"
+        )
+    };
+    let r = raw.call("queryInvoiceData", &q("INBOUND", &supplier)).await;
+    assert!(r.tag("invoiceData").is_some(), "{}", r.body);
+    let r = raw
+        .call("queryInvoiceData", &q("INBOUND", "11111111"))
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.tag("invoiceData").is_none());
+    let r = raw
+        .call("queryInvoiceData", &q("OUTBOUND", &supplier))
+        .await;
+    assert_eq!(
+        (r.status, r.error_code().as_deref()),
+        (400, Some("BAD_QUERY_PARAM_SUPPLIER_NOT_EXPECTED"))
+    );
+    valid_api(&r);
+
     // originalInvoiceNumber finds the base invoice and its modifications.
     let modified = sim
         .invoices()
