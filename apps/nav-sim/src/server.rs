@@ -469,14 +469,14 @@ fn business(
         }
         Body::Data(q) => {
             let found = store.by_number(taxpayer, &q)?;
-            match single_document(&found) {
+            match single_document(&found)? {
                 Some(one) if !withheld(state, one) => Ok(response::data_body(one, q.batch_index)),
                 _ => Ok(String::new()),
             }
         }
         Body::Check(q) => {
             let found = store.by_number(taxpayer, &q)?;
-            Ok(response::check_body(single_document(&found).is_some()))
+            Ok(response::check_body(single_document(&found)?.is_some()))
         }
         Body::Chain(q) => Ok(response::chain_body(&store.chain(taxpayer, &q))),
         Body::Taxpayer(tax_number) => {
@@ -490,16 +490,23 @@ fn business(
     }
 }
 
-/// NAV's "exactly one valid instance": one invoice, or the parts of one batch document.
+/// NAV's "exactly one valid instance": one invoice, or the parts of one batch document;
+/// several documents under one number are `MULTIPLE_QUERY_RESULT_FOUND` (spec 3.2 #17).
 fn single_document<'a>(
     found: &[&'a crate::store::StoredInvoice],
-) -> Option<&'a crate::store::StoredInvoice> {
-    let (first, rest) = found.split_first()?;
+) -> Result<Option<&'a crate::store::StoredInvoice>, crate::store::QueryError> {
+    let Some((first, rest)) = found.split_first() else {
+        return Ok(None);
+    };
     let same = |s: &&crate::store::StoredInvoice| match (&first.document, &s.document) {
         (Some(a), Some(b)) => Arc::ptr_eq(a, b),
         _ => false,
     };
-    rest.iter().all(same).then_some(*first)
+    if rest.iter().all(same) {
+        Ok(Some(*first))
+    } else {
+        Err(crate::store::QueryError::MultipleResults)
+    }
 }
 
 fn lag_key(s: &crate::store::StoredInvoice) -> (String, String) {

@@ -130,6 +130,7 @@ pub enum QueryError {
     OperatorCollision,
     SupplierNotExpected,
     SupplierExpected,
+    MultipleResults,
 }
 
 impl QueryError {
@@ -141,6 +142,7 @@ impl QueryError {
             QueryError::OperatorCollision => "BAD_QUERY_PARAM_OPERATOR_COLLISION",
             QueryError::SupplierNotExpected => "BAD_QUERY_PARAM_SUPPLIER_NOT_EXPECTED",
             QueryError::SupplierExpected => "BAD_QUERY_PARAM_SUPPLIER_EXPECTED",
+            QueryError::MultipleResults => "MULTIPLE_QUERY_RESULT_FOUND",
         }
     }
 
@@ -162,6 +164,9 @@ impl QueryError {
             }
             QueryError::SupplierExpected => {
                 "The queried invoice has multiple result, supplier tax number query parameter is required!"
+            }
+            QueryError::MultipleResults => {
+                "The queried invoice occurs more than once as valid invoice in the system."
             }
         }
     }

@@ -92,6 +92,16 @@ async fn serves_the_official_samples_byte_for_byte_to_both_parties() {
         .await;
     assert_eq!(check.tag("invoiceCheckResult").as_deref(), Some("true"));
 
+    // The samples hold three documents numbered 2021/000123 from the same supplier.
+    let multiple = raw
+        .call("queryInvoiceData", &number_query("2021/000123", "OUTBOUND"))
+        .await;
+    assert_eq!(
+        (multiple.status, multiple.error_code().as_deref()),
+        (400, Some("MULTIPLE_QUERY_RESULT_FOUND"))
+    );
+    validate("api", multiple.body.as_bytes()).unwrap();
+
     // The customer of that invoice sees it INBOUND.
     let customer = sim
         .taxpayers()
