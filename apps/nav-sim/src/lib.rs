@@ -118,6 +118,12 @@ impl SimHandle {
         self.state.stats()
     }
 
+    /// Replaces the fault drills from the next request on (e.g. an outage in mid-sync).
+    /// `Faults::maintenance` only applies at start; use [`SimHandle::set_maintenance`].
+    pub fn set_faults(&self, faults: Faults) {
+        *self.state.faults.write().unwrap_or_else(|e| e.into_inner()) = faults;
+    }
+
     pub fn set_maintenance(&self, on: bool) {
         self.state.maintenance.store(on, Ordering::Relaxed);
     }

@@ -79,6 +79,8 @@ pub(crate) struct SimState {
     fault_rng: Mutex<Rng>,
     first_listed: Mutex<HashMap<(String, String), Instant>>,
     pub maintenance: AtomicBool,
+    /// The fault drills in force; starts as the config's, changeable while running.
+    pub faults: RwLock<crate::config::Faults>,
 }
 
 impl SimState {
@@ -114,6 +116,7 @@ impl SimState {
         Self {
             fault_rng: Mutex::new(Rng::new(config.seed).fork(0xFA17)),
             maintenance: AtomicBool::new(config.faults.maintenance),
+            faults: RwLock::new(config.faults.clone()),
             config,
             users,
             companies,
@@ -146,6 +149,13 @@ impl SimState {
             .unwrap_or_else(|e| e.into_inner())
             .insert(fresh);
         n
+    }
+
+    pub fn faults(&self) -> crate::config::Faults {
+        self.faults
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn roll(&self, share: f64) -> bool {
@@ -267,7 +277,7 @@ async fn nav_operation(
     };
     let conn = req_conn.map(|e| e.0);
     bump(&state.counters.requests, op.path_name());
-    let faults = &state.config.faults;
+    let faults = &state.faults();
 
     if faults.traffic_restriction && faults.restricted(op) {
         let ip = conn
@@ -457,7 +467,7 @@ fn business(
     match request::body(op, root) {
         Body::Digest(q) => {
             let page = store.digest(taxpayer, &q)?;
-            let faults = &state.config.faults;
+            let faults = &state.faults();
             if faults.data_lag_share > 0.0 {
                 let now = Instant::now();
                 let mut listed = lock(&state.first_listed);
@@ -519,7 +529,7 @@ fn lag_key(s: &crate::store::StoredInvoice) -> (String, String) {
 /// The "digest lists it, data does not return it yet" drill: a deterministic share of
 /// invoices stays hidden from `queryInvoiceData` until `data_lag` after it was first listed.
 fn withheld(state: &SimState, s: &crate::store::StoredInvoice) -> bool {
-    let faults = &state.config.faults;
+    let faults = &state.faults();
     if faults.data_lag_share <= 0.0 || faults.data_lag.is_zero() {
         return false;
     }
