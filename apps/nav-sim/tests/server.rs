@@ -861,3 +861,27 @@ async fn invoices_added_at_runtime_show_up_in_a_fresh_window() {
     assert_eq!(stats.ok["queryInvoiceDigest"], 2);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn hostile_bodies_get_clear_refusals() {
+    let (sim, raw) = start_sim(32, 5, Faults::default()).await;
+    let laughs = r#"<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><QueryTaxpayerRequest xmlns="http://schemas.nav.gov.hu/OSA/3.0/api">&b;</QueryTaxpayerRequest>"#;
+    let r = raw.post_raw("queryTaxpayer", laughs.into()).await.unwrap();
+    assert_eq!(
+        (r.status, r.error_code().as_deref()),
+        (400, Some("INVALID_REQUEST"))
+    );
+    assert!(r.body.contains("DOCTYPE"), "{}", r.body);
+    valid_api(&r);
+    let r = raw
+        .post_raw("queryTaxpayer", "\u{feff}\u{0}garbage".into())
+        .await
+        .unwrap();
+    assert_eq!(r.status, 400);
+    valid_api(&r);
+    // NAV takes bodies up to 10 MB (spec 1.6.5).
+    let big = format!("<a>{}</a>", "x".repeat(11 * 1024 * 1024));
+    let r = raw.post_raw("queryTaxpayer", big).await.unwrap();
+    assert_eq!(r.status, 413);
+    sim.shutdown().await;
+}
