@@ -231,6 +231,9 @@ impl Inner {
         )
         .map_err(db_err)?;
         configure(&conn).map_err(db_err)?;
+        // A page cache per reader that holds the hot index pages of a large store (32 MB).
+        conn.pragma_update(None, "cache_size", -32_768)
+            .map_err(db_err)?;
         // Read connections never write: a bug cannot slip a write past the writer's mutex.
         conn.pragma_update(None, "query_only", true)
             .map_err(db_err)?;
@@ -271,15 +274,19 @@ fn batch_column(batch_index: Option<u32>) -> i64 {
 const UPSERT: &str = "INSERT INTO invoice (
         taxpayer, direction, supplier, invoice_number, batch, issue_date, operation, category,
         partner_tax, partner_name_lc, currency, payment_method, gross_huf_minor, gross_huf,
-        summary, record, chain_root)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+        summary, chain_root)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
     ON CONFLICT (taxpayer, direction, supplier, invoice_number, batch) DO UPDATE SET
         issue_date = excluded.issue_date, operation = excluded.operation,
         category = excluded.category, partner_tax = excluded.partner_tax,
         partner_name_lc = excluded.partner_name_lc, currency = excluded.currency,
         payment_method = excluded.payment_method, gross_huf_minor = excluded.gross_huf_minor,
-        gross_huf = excluded.gross_huf, summary = excluded.summary, record = excluded.record,
-        chain_root = excluded.chain_root";
+        gross_huf = excluded.gross_huf, summary = excluded.summary,
+        chain_root = excluded.chain_root
+    RETURNING id";
+
+const UPSERT_RECORD: &str = "INSERT INTO invoice_record (invoice_id, record) VALUES (?1, ?2)
+    ON CONFLICT (invoice_id) DO UPDATE SET record = excluded.record";
 
 fn put_all(conn: &mut Connection, records: &[InvoiceRecord]) -> Result<(), RepoError> {
     // One transaction: the batch is stored whole or (after a crash) not at all.
@@ -287,7 +294,8 @@ fn put_all(conn: &mut Connection, records: &[InvoiceRecord]) -> Result<(), RepoE
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db_err)?;
     {
-        let mut stmt = tx.prepare_cached(UPSERT).map_err(db_err)?;
+        let mut upsert = tx.prepare_cached(UPSERT).map_err(db_err)?;
+        let mut upsert_record = tx.prepare_cached(UPSERT_RECORD).map_err(db_err)?;
         for record in records {
             let row = Row::of(record);
             let s = &row.summary;
@@ -295,26 +303,32 @@ fn put_all(conn: &mut Connection, records: &[InvoiceRecord]) -> Result<(), RepoE
                 serde_json::to_string(s).map_err(|e| RepoError::Invalid(e.to_string()))?;
             let record_json =
                 serde_json::to_string(record).map_err(|e| RepoError::Invalid(e.to_string()))?;
-            stmt.execute(params![
-                record.key.taxpayer.as_str(),
-                record.key.id.direction.as_str(),
-                record.key.id.supplier_tax_number.as_str(),
-                record.key.id.invoice_number.as_str(),
-                batch_column(record.key.id.batch_index),
-                search::day_number(s.issue_date),
-                s.operation.as_str(),
-                s.category.as_str(),
-                s.partner_tax_number.as_ref().map(TaxpayerId::as_str),
-                row.partner_name_lc,
-                s.currency,
-                s.payment_method.map(|p| p.as_str()),
-                amount::minor_units(s.totals.gross_huf),
-                s.totals.gross_huf.to_string(),
-                summary_json,
-                record_json,
-                row.chain_root,
-            ])
-            .map_err(db_err)?;
+            let id: i64 = upsert
+                .query_row(
+                    params![
+                        record.key.taxpayer.as_str(),
+                        record.key.id.direction.as_str(),
+                        record.key.id.supplier_tax_number.as_str(),
+                        record.key.id.invoice_number.as_str(),
+                        batch_column(record.key.id.batch_index),
+                        search::day_number(s.issue_date),
+                        s.operation.as_str(),
+                        s.category.as_str(),
+                        s.partner_tax_number.as_ref().map(TaxpayerId::as_str),
+                        row.partner_name_lc,
+                        s.currency,
+                        s.payment_method.map(|p| p.as_str()),
+                        amount::minor_units(s.totals.gross_huf),
+                        s.totals.gross_huf.to_string(),
+                        summary_json,
+                        row.chain_root,
+                    ],
+                    |r| r.get(0),
+                )
+                .map_err(db_err)?;
+            upsert_record
+                .execute(params![id, record_json])
+                .map_err(db_err)?;
         }
     }
     tx.commit().map_err(db_err)
@@ -430,7 +444,10 @@ impl InvoiceQueries for SqliteStore {
         let key = key.clone();
         self.read(move |conn, _| {
             let json: Option<String> = conn
-                .prepare_cached(&format!("SELECT record FROM invoice WHERE {KEY_WHERE}"))
+                .prepare_cached(&format!(
+                    "SELECT record FROM invoice JOIN invoice_record ON invoice_id = id \
+                     WHERE {KEY_WHERE}"
+                ))
                 .and_then(|mut s| s.query_row(key_params(&key), |r| r.get(0)).optional())
                 .map_err(db_err)?;
             json.as_deref().map(parse_record).transpose()
@@ -455,8 +472,8 @@ impl InvoiceQueries for SqliteStore {
         self.read(move |conn, _| {
             let mut stmt = conn
                 .prepare_cached(
-                    "SELECT record FROM invoice WHERE taxpayer = ?1 AND direction = ?2 \
-                     AND supplier = ?3 AND chain_root = ?4",
+                    "SELECT record FROM invoice JOIN invoice_record ON invoice_id = id \
+                     WHERE taxpayer = ?1 AND direction = ?2 AND supplier = ?3 AND chain_root = ?4",
                 )
                 .map_err(db_err)?;
             let rows = stmt

@@ -79,7 +79,9 @@ fn kill_mid_put_leaves_whole_batches() {
     assert_eq!(check, "ok");
     let mut per_batch: HashMap<String, usize> = HashMap::new();
     let mut stmt = conn
-        .prepare("SELECT invoice_number, record FROM invoice")
+        .prepare(
+            "SELECT invoice_number, record FROM invoice JOIN invoice_record ON invoice_id = id",
+        )
         .unwrap();
     let rows = stmt
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))

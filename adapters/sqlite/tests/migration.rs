@@ -42,7 +42,10 @@ async fn a_v1_database_migrates_and_its_invoices_get_their_chain() {
         for r in [&original, &storno] {
             let s = navsync_domain::query::InvoiceSummary::from(r);
             conn.execute(
-                "INSERT INTO invoice VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                "INSERT INTO invoice (taxpayer, direction, supplier, invoice_number, batch,
+                    issue_date, operation, category, partner_tax, partner_name_lc, currency,
+                    payment_method, gross_huf_minor, gross_huf, summary)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 params![
                     tp.as_str(),
                     "OUTBOUND",
@@ -59,8 +62,12 @@ async fn a_v1_database_migrates_and_its_invoices_get_their_chain() {
                     0,
                     s.totals.gross_huf.to_string(),
                     serde_json::to_string(&s).unwrap(),
-                    serde_json::to_string(r).unwrap(),
                 ],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO invoice_record VALUES (last_insert_rowid(), ?1)",
+                [serde_json::to_string(r).unwrap()],
             )
             .unwrap();
         }
