@@ -41,6 +41,11 @@ pub struct Args {
     /// Also serve the invoice XML files of this folder (repeatable).
     #[arg(long = "invoice-dir")]
     pub invoice_dirs: Vec<PathBuf>,
+    /// Add `--trickle-count` new invoices per taxpayer every this many seconds (0: never).
+    #[arg(long, default_value_t = 0)]
+    pub trickle_secs: u64,
+    #[arg(long, default_value_t = 1)]
+    pub trickle_count: usize,
     /// NAV's traffic restriction: 1 request/s per IP, +4 s per excess request, drop past 60 s.
     #[arg(long)]
     pub traffic_restriction: bool,
@@ -104,6 +109,8 @@ pub fn config(a: &Args) -> Result<SimConfig, String> {
         period: (start, end),
         compressed_share: share("compressed-share", a.compressed_share)?,
         invoice_dirs: a.invoice_dirs.clone(),
+        trickle: (a.trickle_secs > 0)
+            .then(|| (Duration::from_secs(a.trickle_secs), a.trickle_count)),
         faults: Faults {
             traffic_restriction: a.traffic_restriction,
             restrict_all_operations: a.restrict_all,

@@ -20,6 +20,8 @@ pub struct SimConfig {
     pub compressed_share: f64,
     /// Folders of invoice XML files to serve besides the generated ones.
     pub invoice_dirs: Vec<PathBuf>,
+    /// Every `.0`, add `.1` new invoices per taxpayer (a live stream for demos).
+    pub trickle: Option<(Duration, usize)>,
     pub faults: Faults,
 }
 
@@ -33,6 +35,7 @@ impl SimConfig {
             period: (now - chrono::Duration::days(30), now),
             compressed_share: 0.3,
             invoice_dirs: Vec::new(),
+            trickle: None,
             faults: Faults::default(),
         }
     }

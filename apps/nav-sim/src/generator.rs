@@ -218,6 +218,7 @@ pub struct SimTaxpayer {
     pub exchange_key: String,
 }
 
+/// One simulated taxpayer's trading world: its partners and the invoice numbering.
 struct Book {
     taxpayer: usize,
     partners: Vec<Company>,

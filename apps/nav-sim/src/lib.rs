@@ -158,6 +158,22 @@ pub async fn start(config: SimConfig, listener: TcpListener) -> Result<SimHandle
         .map_err(|e| SimError::Files(e.to_string()))??;
     let state = Arc::new(SimState::new(config, generator, store));
     let (stop, stop_rx) = watch::channel(false);
+    if let Some((every, count)) = state.config.trickle.filter(|(e, c)| !e.is_zero() && *c > 0) {
+        let state = state.clone();
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        let st = state.clone();
+                        let _ = tokio::task::spawn_blocking(move || st.add_invoices(count)).await;
+                    }
+                    _ = stop.changed() => break,
+                }
+            }
+        });
+    }
     let app = server::router(state.clone());
     let task = tokio::spawn(server::accept_loop(listener, app, stop_rx));
     Ok(SimHandle {

@@ -885,3 +885,17 @@ async fn hostile_bodies_get_clear_refusals() {
     assert_eq!(r.status, 413);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_trickle_adds_invoices_while_it_runs() {
+    let mut config = SimConfig::new(33, 10, Utc::now());
+    config.trickle = Some((Duration::from_millis(200), 3));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sim = navsync_nav_sim::start(config, listener).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while sim.stats().invoices < 16 {
+        assert!(std::time::Instant::now() < deadline, "no invoices added");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    sim.shutdown().await;
+}
