@@ -240,3 +240,26 @@ async fn measure_a_paced_sync_under_the_traffic_restriction() {
         stats.requests
     );
 }
+
+/// A measurement, not a test: an unpaced sync of N invoices (env `NAV_SIM_BENCH_N`, default
+/// 2000) to see what the simulator sustains; prints requests per second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn measure_an_unpaced_sync() {
+    let n: usize = std::env::var("NAV_SIM_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let sim = start(45, n, 1, Faults::default()).await;
+    let client = client(&sim, None, RetryPolicy::default());
+    let t = &sim.taxpayers()[0];
+    let started = Instant::now();
+    let got = sync(&client, &credentials(t)).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let requests: u64 = sim.stats().requests.values().sum();
+    assert_eq!(got.len(), n);
+    println!(
+        "N={n} elapsed={elapsed:.2}s requests={requests} ({:.0}/s)",
+        requests as f64 / elapsed
+    );
+}
