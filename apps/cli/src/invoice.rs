@@ -24,6 +24,10 @@ pub enum InvoiceCommand {
 pub struct ParseArgs {
     /// The invoice document (XML) to parse.
     pub file: PathBuf,
+    /// Print one line per invoice (number, batch index, category, gross in HUF, line count)
+    /// instead of the JSON.
+    #[arg(long)]
+    pub summary: bool,
 }
 
 pub fn run(cmd: InvoiceCommand) -> Result<(), String> {
@@ -37,7 +41,24 @@ fn parse(args: &ParseArgs) -> Result<(), String> {
     let xml = std::fs::read(&args.file).map_err(|e| format!("cannot read {shown}: {e}"))?;
     let data =
         navsync_nav::invoice::parse_invoice_data(&xml).map_err(|e| format!("{shown}: {e}"))?;
-    let json = serde_json::to_string_pretty(&data).map_err(|e| format!("{shown}: {e}"))?;
+    // The document is no longer needed: peak memory is one of it or its model, not both.
+    drop(xml);
     let mut out = std::io::stdout().lock();
+    if args.summary {
+        for inv in &data.invoices {
+            let batch = inv.batch_index.map(|b| format!("#{b}")).unwrap_or_default();
+            writeln!(
+                out,
+                "{}{batch}\t{}\t{} HUF gross\t{} lines",
+                inv.invoice_number,
+                inv.category.as_str(),
+                inv.totals.gross_huf,
+                inv.lines.len()
+            )
+            .map_err(|e| format!("writing the summary: {e}"))?;
+        }
+        return Ok(());
+    }
+    let json = serde_json::to_string_pretty(&data).map_err(|e| format!("{shown}: {e}"))?;
     writeln!(out, "{json}").map_err(|e| format!("writing the JSON: {e}"))
 }

@@ -103,3 +103,28 @@ fn help_explains_the_command_with_an_example() {
     assert!(help.contains("Example:"), "{help}");
     assert!(help.contains("navsync invoice parse"), "{help}");
 }
+
+#[test]
+fn summary_prints_one_line_per_invoice() {
+    let out = navsync(&[
+        "invoice",
+        "parse",
+        "--summary",
+        &sample("Tobb szamla modositasa egy okirattal.xml"),
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[1], "SZ00004#2\tNORMAL\t0 HUF gross\t0 lines");
+    let out = navsync(&[
+        "invoice",
+        "parse",
+        "--summary",
+        &sample("Belfoldi devizas szamla.xml"),
+    ]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "2021/00345\tNORMAL\t7322944.00 HUF gross\t3 lines\n"
+    );
+}

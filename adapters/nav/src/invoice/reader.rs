@@ -5,6 +5,8 @@
 //! nesting past the depth limit, and documents over the size limit.
 
 use navsync_domain::SchemaVersion;
+use std::borrow::Cow;
+
 use quick_xml::Reader;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 
@@ -31,7 +33,8 @@ pub(crate) fn parse(xml: &[u8], limits: &ParseLimits) -> Result<InvoiceData, Par
         stack: Vec::with_capacity(16),
         path: String::with_capacity(256),
         path_lens: Vec::with_capacity(16),
-        text: String::with_capacity(128),
+        text: Text::Empty,
+        owned: String::with_capacity(128),
         leaf_open: false,
         doc: None,
         root_closed: false,
@@ -51,9 +54,8 @@ pub(crate) fn parse(xml: &[u8], limits: &ParseLimits) -> Result<InvoiceData, Par
             }
             Event::End(_) => pass.end()?,
             Event::Text(t) => {
-                if pass.leaf_open {
-                    let text = t.decode().map_err(|_| pass.utf8_error())?;
-                    pass.text.push_str(&text);
+                if pass.collecting() {
+                    pass.push(t.into_inner())?;
                 } else if pass.stack.is_empty() && !t.iter().all(u8::is_ascii_whitespace) {
                     return Err(ParseError::Xml {
                         position: at,
@@ -62,9 +64,8 @@ pub(crate) fn parse(xml: &[u8], limits: &ParseLimits) -> Result<InvoiceData, Par
                 }
             }
             Event::CData(c) => {
-                if pass.leaf_open {
-                    let text = c.decode().map_err(|_| pass.utf8_error())?;
-                    pass.text.push_str(&text);
+                if pass.collecting() {
+                    pass.push(c.into_inner())?;
                 }
             }
             Event::GeneralRef(r) => pass.reference(&r)?,
@@ -90,20 +91,31 @@ pub(crate) fn parse(xml: &[u8], limits: &ParseLimits) -> Result<InvoiceData, Par
     pass.doc.ok_or(ParseError::Empty)?.finish()
 }
 
-struct Pass {
+/// Where the text of the open leaf is: nowhere yet, one borrowed piece of the input (the
+/// common case, no copy), or `Pass::owned` when entity references or CDATA split it.
+#[derive(Clone, Copy)]
+enum Text<'a> {
+    Empty,
+    Borrowed(&'a [u8]),
+    Owned,
+}
+
+struct Pass<'a> {
     max_depth: usize,
     stack: Vec<Tag>,
     /// `/InvoiceData/invoiceMain/...` of the open element, for errors and the builder.
     path: String,
     path_lens: Vec<usize>,
-    /// Text of the innermost open element, kept only while it has no child (a leaf).
-    text: String,
+    /// Text of the innermost open element, kept only while it has no child (a leaf) and
+    /// only for elements the builder reads.
+    text: Text<'a>,
+    owned: String,
     leaf_open: bool,
     doc: Option<DocumentBuilder>,
     root_closed: bool,
 }
 
-impl Pass {
+impl<'a> Pass<'a> {
     fn start(&mut self, e: &BytesStart<'_>, position: u64) -> Result<(), ParseError> {
         if self.root_closed {
             return Err(ParseError::TrailingContent { position });
@@ -112,7 +124,10 @@ impl Pass {
         let local = local.as_ref();
         self.path_lens.push(self.path.len());
         self.path.push('/');
-        self.path.push_str(&String::from_utf8_lossy(local));
+        let name = std::str::from_utf8(local).map_err(|_| ParseError::Utf8 {
+            path: self.path.clone(),
+        })?;
+        self.path.push_str(name);
         if self.stack.len() >= self.max_depth {
             return Err(ParseError::TooDeep {
                 max: self.max_depth,
@@ -124,13 +139,15 @@ impl Pass {
         match parent {
             None => self.root(e, tag)?,
             Some(parent) => {
-                if let Some(doc) = self.doc.as_mut() {
+                if tag != Tag::Other
+                    && let Some(doc) = self.doc.as_mut()
+                {
                     doc.open(tag, parent, &self.path);
                 }
             }
         }
         self.stack.push(tag);
-        self.text.clear();
+        self.text = Text::Empty;
         self.leaf_open = true;
         Ok(())
     }
@@ -186,9 +203,21 @@ impl Pass {
             return Ok(());
         };
         let parent = self.stack.last().copied().unwrap_or(Tag::Other);
-        if let Some(doc) = self.doc.as_mut() {
+        // Elements the builder does not read need no call at all.
+        if tag != Tag::Other
+            && let Some(doc) = self.doc.as_mut()
+        {
             if self.leaf_open {
-                doc.leaf(tag, parent, self.text.trim(), &self.path)?;
+                let text = match self.text {
+                    Text::Empty => "",
+                    Text::Borrowed(bytes) => {
+                        std::str::from_utf8(bytes).map_err(|_| ParseError::Utf8 {
+                            path: self.path.clone(),
+                        })?
+                    }
+                    Text::Owned => &self.owned,
+                };
+                doc.leaf(tag, parent, text.trim(), &self.path)?;
             }
             doc.close(tag, parent, &self.path)?;
         }
@@ -219,8 +248,9 @@ impl Pass {
         };
         match resolved {
             Some(c) => {
-                if self.leaf_open {
-                    self.text.push(c);
+                if self.collecting() {
+                    self.to_owned_text()?;
+                    self.owned.push(c);
                 }
                 Ok(())
             }
@@ -232,6 +262,37 @@ impl Pass {
                 path: self.path.clone(),
             }),
         }
+    }
+
+    fn collecting(&self) -> bool {
+        self.leaf_open && self.stack.last().is_some_and(|t| *t != Tag::Other)
+    }
+
+    /// Adds a piece of text to the open leaf, borrowing it when it is the only piece.
+    fn push(&mut self, piece: Cow<'a, [u8]>) -> Result<(), ParseError> {
+        if let (Text::Empty, Cow::Borrowed(bytes)) = (self.text, &piece) {
+            self.text = Text::Borrowed(bytes);
+            return Ok(());
+        }
+        self.to_owned_text()?;
+        let piece = std::str::from_utf8(&piece).map_err(|_| self.utf8_error())?;
+        self.owned.push_str(piece);
+        Ok(())
+    }
+
+    /// Moves the text collected so far into `owned`, so more pieces can be appended.
+    fn to_owned_text(&mut self) -> Result<(), ParseError> {
+        match self.text {
+            Text::Owned => {}
+            Text::Empty => self.owned.clear(),
+            Text::Borrowed(bytes) => {
+                let text = std::str::from_utf8(bytes).map_err(|_| self.utf8_error())?;
+                self.owned.clear();
+                self.owned.push_str(text);
+            }
+        }
+        self.text = Text::Owned;
+        Ok(())
     }
 
     fn utf8_error(&self) -> ParseError {
