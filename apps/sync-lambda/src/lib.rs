@@ -1,4 +1,7 @@
-//! The sync Lambda: event, summaries and errors here; wiring in `main.rs`.
+//! The sync Lambda: settings, event, handler, summaries and errors; `main.rs` only wires them.
 
+pub mod config;
 pub mod event;
+pub mod handler;
 pub mod outcome;
+pub mod software;

@@ -1,0 +1,125 @@
+//! The Lambda's settings, from its environment. [`ENV_VARS`] is the one list of what it reads;
+//! the Terraform contract test holds the deployment to it.
+
+use std::time::Duration;
+
+use navsync_domain::Lookback;
+use navsync_nav::Endpoint;
+
+/// Every environment variable the sync Lambda reads (besides the AWS runtime's own).
+pub const ENV_VARS: &[&str] = &[
+    "NAVSYNC_TABLE",
+    "NAVSYNC_BUCKET",
+    "NAVSYNC_SSM_PREFIX",
+    "NAVSYNC_NAV_ENV",
+    "NAVSYNC_LOOKBACK_DAYS",
+    "NAVSYNC_DEADLINE_MARGIN_SECONDS",
+    "NAVSYNC_KMS_KEY_ID",
+    "RUST_LOG",
+];
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table: String,
+    pub bucket: String,
+    pub ssm_prefix: String,
+    pub nav_endpoint: Endpoint,
+    pub lookback: Lookback,
+    /// Stop this long before Lambda's deadline: room for one NAV request in flight and the
+    /// last writes.
+    pub deadline_margin: Duration,
+    /// SSE-KMS key for the archive; SSE-S3 when absent.
+    pub kms_key_id: Option<String>,
+}
+
+impl Config {
+    /// Reads the settings through `var`; the error names the variable to fix.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let required = |name: &str| {
+            var(name)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or_else(|| format!("environment variable {name} is not set"))
+        };
+        let nav_env = required("NAVSYNC_NAV_ENV")?;
+        let nav_endpoint = match nav_env.as_str() {
+            "test" => Endpoint::Test,
+            "production" => Endpoint::Production,
+            url => Endpoint::custom(url)
+                .map_err(|e| format!("NAVSYNC_NAV_ENV must be test, production or a URL: {e}"))?,
+        };
+        let lookback = required("NAVSYNC_LOOKBACK_DAYS")?
+            .parse::<Lookback>()
+            .map_err(|e| format!("NAVSYNC_LOOKBACK_DAYS: {e}"))?;
+        let deadline_margin = match var("NAVSYNC_DEADLINE_MARGIN_SECONDS") {
+            None => Duration::from_secs(30),
+            Some(s) => Duration::from_secs(s.trim().parse().map_err(|_| {
+                format!("NAVSYNC_DEADLINE_MARGIN_SECONDS must be whole seconds, got {s:?}")
+            })?),
+        };
+        Ok(Self {
+            table: required("NAVSYNC_TABLE")?,
+            bucket: required("NAVSYNC_BUCKET")?,
+            ssm_prefix: required("NAVSYNC_SSM_PREFIX")?,
+            nav_endpoint,
+            lookback,
+            deadline_margin,
+            kms_key_id: var("NAVSYNC_KMS_KEY_ID").filter(|v| !v.trim().is_empty()),
+        })
+    }
+
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const FULL: &[(&str, &str)] = &[
+        ("NAVSYNC_TABLE", "t"),
+        ("NAVSYNC_BUCKET", "b"),
+        ("NAVSYNC_SSM_PREFIX", "/navsync/nav"),
+        ("NAVSYNC_NAV_ENV", "production"),
+        ("NAVSYNC_LOOKBACK_DAYS", "7"),
+        ("NAVSYNC_DEADLINE_MARGIN_SECONDS", "45"),
+        ("NAVSYNC_KMS_KEY_ID", ""),
+    ];
+
+    #[test]
+    fn reads_every_setting() {
+        let c = Config::from_vars(vars(FULL)).unwrap();
+        assert_eq!(c.lookback.days(), 7);
+        assert_eq!(c.deadline_margin, Duration::from_secs(45));
+        assert!(matches!(c.nav_endpoint, Endpoint::Production));
+        assert_eq!(c.kms_key_id, None);
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        for (missing, _) in FULL
+            .iter()
+            .filter(|(k, _)| *k != "NAVSYNC_KMS_KEY_ID" && *k != "NAVSYNC_DEADLINE_MARGIN_SECONDS")
+        {
+            let rest: Vec<_> = FULL.iter().filter(|(k, _)| k != missing).copied().collect();
+            let err = Config::from_vars(vars(&rest)).unwrap_err();
+            assert!(err.contains(missing), "{err}");
+        }
+        let mut bad = FULL.to_vec();
+        bad[4] = ("NAVSYNC_LOOKBACK_DAYS", "45");
+        assert!(
+            Config::from_vars(vars(&bad))
+                .unwrap_err()
+                .contains("1 to 30")
+        );
+    }
+}
