@@ -21,6 +21,7 @@ use navsync_domain::ports::{InvoiceQueries, InvoiceRepository, RepoError, SyncSt
 use navsync_domain::query::{InvoicePage, InvoiceQuery, InvoiceSummary};
 use navsync_domain::sync::{RunRecord, SyncState, chain_root};
 use navsync_domain::{Direction, InvoiceKey, InvoiceRecord, TaxpayerId};
+use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::cursor::{CursorSigner, Position};
@@ -43,7 +44,11 @@ const COUNT_BUDGET_KILO_STEPS: u32 = 300;
 
 /// The number of matches, when it is at most [`TOTAL_COUNT_CAP`] and found within
 /// [`COUNT_BUDGET_KILO_STEPS`].
-fn count(conn: &Connection, filter: &search::Filter) -> Result<Option<u64>, RepoError> {
+fn count(
+    conn: &Connection,
+    filter: &search::Filter,
+    order: navsync_domain::query::SortOrder,
+) -> Result<Option<u64>, RepoError> {
     let mut spent = 0u32;
     conn.progress_handler(
         1000,
@@ -53,7 +58,7 @@ fn count(conn: &Connection, filter: &search::Filter) -> Result<Option<u64>, Repo
         }),
     );
     let counted = conn
-        .prepare_cached(&search::count_sql(filter, TOTAL_COUNT_CAP + 1))
+        .prepare_cached(&search::count_sql(filter, order, TOTAL_COUNT_CAP + 1))
         .and_then(|mut s| {
             s.query_row(rusqlite::params_from_iter(&filter.params), |r| {
                 r.get::<_, u64>(0)
@@ -108,6 +113,8 @@ struct Inner {
     writer: Mutex<Connection>,
     idle_readers: Mutex<Vec<Connection>>,
     cursors: CursorSigner,
+    /// [`search::PREFIX_PROBE_LIMIT`]; tests lower it to check both prefix plans.
+    prefix_probe_limit: u32,
 }
 
 fn db_err(e: rusqlite::Error) -> RepoError {
@@ -169,6 +176,7 @@ impl SqliteStore {
                 writer: Mutex::new(writer),
                 idle_readers: Mutex::new(Vec::new()),
                 cursors: CursorSigner::new(cursor_key),
+                prefix_probe_limit: search::PREFIX_PROBE_LIMIT,
             }),
         })
     }
@@ -183,13 +191,7 @@ impl SqliteStore {
         f: impl FnOnce(&mut Connection) -> Result<T, RepoError> + Send + 'static,
     ) -> Result<T, RepoError> {
         let inner = self.inner.clone();
-        blocking(move || {
-            // A panic while holding the lock cannot leave a transaction open (rusqlite rolls
-            // back on drop), so a poisoned lock is safe to take over.
-            let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut conn)
-        })
-        .await
+        blocking(move || f(&mut inner.lock_writer())).await
     }
 
     async fn read<T: Send + 'static>(
@@ -216,6 +218,12 @@ async fn blocking<T: Send + 'static>(
 }
 
 impl Inner {
+    fn lock_writer(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a transaction open (rusqlite rolls
+        // back on drop), so a poisoned lock is safe to take over.
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn checkout_reader(&self) -> Result<Connection, RepoError> {
         if let Some(conn) = self
             .idle_readers
@@ -248,23 +256,45 @@ impl Inner {
     }
 }
 
-/// The columns stored beside the JSON, computed here so every filter sees exactly what
-/// `InvoiceQuery::matches` sees.
+/// One record as its row: the columns every filter reads, computed here so they see exactly
+/// what `InvoiceQuery::matches` sees, and the JSON. Built before the write lock is taken, so
+/// serializing one batch overlaps with writing another.
 struct Row {
-    summary: InvoiceSummary,
-    partner_name_lc: Option<String>,
-    chain_root: String,
+    columns: [Value; 16],
+    record_json: String,
 }
 
 impl Row {
-    fn of(record: &InvoiceRecord) -> Self {
-        let summary = InvoiceSummary::from(record);
-        Self {
-            partner_name_lc: summary.partner_name.as_deref().map(str::to_lowercase),
-            chain_root: chain_root(record).as_str().to_owned(),
-            summary,
-        }
+    fn of(record: &InvoiceRecord) -> Result<Self, RepoError> {
+        let s = InvoiceSummary::from(record);
+        let text = |v: &str| Value::Text(v.to_owned());
+        let opt = |v: Option<&str>| v.map_or(Value::Null, text);
+        Ok(Self {
+            columns: [
+                text(record.key.taxpayer.as_str()),
+                text(record.key.id.direction.as_str()),
+                text(record.key.id.supplier_tax_number.as_str()),
+                text(record.key.id.invoice_number.as_str()),
+                Value::Integer(batch_column(record.key.id.batch_index)),
+                Value::Integer(search::day_number(s.issue_date)),
+                text(s.operation.as_str()),
+                text(s.category.as_str()),
+                opt(s.partner_tax_number.as_ref().map(TaxpayerId::as_str)),
+                opt(s.partner_name.as_deref().map(str::to_lowercase).as_deref()),
+                text(&s.currency),
+                opt(s.payment_method.map(|p| p.as_str())),
+                Value::Integer(amount::minor_units(s.totals.gross_huf)),
+                Value::Text(s.totals.gross_huf.to_string()),
+                Value::Text(to_json(&s)?),
+                text(chain_root(record).as_str()),
+            ],
+            record_json: to_json(record)?,
+        })
     }
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<String, RepoError> {
+    serde_json::to_string(value).map_err(|e| RepoError::Invalid(e.to_string()))
 }
 
 fn batch_column(batch_index: Option<u32>) -> i64 {
@@ -288,7 +318,7 @@ const UPSERT: &str = "INSERT INTO invoice (
 const UPSERT_RECORD: &str = "INSERT INTO invoice_record (invoice_id, record) VALUES (?1, ?2)
     ON CONFLICT (invoice_id) DO UPDATE SET record = excluded.record";
 
-fn put_all(conn: &mut Connection, records: &[InvoiceRecord]) -> Result<(), RepoError> {
+fn put_all(conn: &mut Connection, rows: &[Row]) -> Result<(), RepoError> {
     // One transaction: the batch is stored whole or (after a crash) not at all.
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -296,38 +326,12 @@ fn put_all(conn: &mut Connection, records: &[InvoiceRecord]) -> Result<(), RepoE
     {
         let mut upsert = tx.prepare_cached(UPSERT).map_err(db_err)?;
         let mut upsert_record = tx.prepare_cached(UPSERT_RECORD).map_err(db_err)?;
-        for record in records {
-            let row = Row::of(record);
-            let s = &row.summary;
-            let summary_json =
-                serde_json::to_string(s).map_err(|e| RepoError::Invalid(e.to_string()))?;
-            let record_json =
-                serde_json::to_string(record).map_err(|e| RepoError::Invalid(e.to_string()))?;
+        for row in rows {
             let id: i64 = upsert
-                .query_row(
-                    params![
-                        record.key.taxpayer.as_str(),
-                        record.key.id.direction.as_str(),
-                        record.key.id.supplier_tax_number.as_str(),
-                        record.key.id.invoice_number.as_str(),
-                        batch_column(record.key.id.batch_index),
-                        search::day_number(s.issue_date),
-                        s.operation.as_str(),
-                        s.category.as_str(),
-                        s.partner_tax_number.as_ref().map(TaxpayerId::as_str),
-                        row.partner_name_lc,
-                        s.currency,
-                        s.payment_method.map(|p| p.as_str()),
-                        amount::minor_units(s.totals.gross_huf),
-                        s.totals.gross_huf.to_string(),
-                        summary_json,
-                        row.chain_root,
-                    ],
-                    |r| r.get(0),
-                )
+                .query_row(rusqlite::params_from_iter(&row.columns), |r| r.get(0))
                 .map_err(db_err)?;
             upsert_record
-                .execute(params![id, record_json])
+                .execute(params![id, row.record_json])
                 .map_err(db_err)?;
         }
     }
@@ -365,12 +369,26 @@ fn search_page(
         )));
     }
     let position = inner.cursors.open(query)?;
-    let all = search::filter(query, None);
+    let prefix_plan = match search::prefix_probe(query, inner.prefix_probe_limit) {
+        None => search::PrefixPlan::ByNumber,
+        Some((sql, params)) => {
+            let numbers: u32 = conn
+                .prepare_cached(&sql)
+                .and_then(|mut s| s.query_row(rusqlite::params_from_iter(&params), |r| r.get(0)))
+                .map_err(db_err)?;
+            if numbers > inner.prefix_probe_limit {
+                search::PrefixPlan::AlongDate
+            } else {
+                search::PrefixPlan::ByNumber
+            }
+        }
+    };
+    let all = search::filter(query, None, prefix_plan);
 
-    let total = count(conn, &all)?;
+    let total = count(conn, &all, query.order)?;
 
     let filter = match position {
-        Some(p) => search::filter(query, Some(p)),
+        Some(p) => search::filter(query, Some(p), prefix_plan),
         None => all,
     };
     // One more than the page: whether it exists decides if there is a next page.
@@ -434,7 +452,12 @@ impl InvoiceRepository for SqliteStore {
             return Ok(());
         }
         let records = records.to_vec();
-        self.write(move |conn| put_all(conn, &records)).await
+        let inner = self.inner.clone();
+        blocking(move || {
+            let rows = records.iter().map(Row::of).collect::<Result<Vec<_>, _>>()?;
+            put_all(&mut inner.lock_writer(), &rows)
+        })
+        .await
     }
 }
 
@@ -606,5 +629,74 @@ impl SyncStateStore for SqliteStore {
             .map_err(db_err)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+#[path = "../tests/records/mod.rs"]
+mod records;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use navsync_domain::query::SortOrder;
+
+    /// Both ways of reading a prefix page (see `search::PrefixPlan`) give what `matches` gives.
+    #[tokio::test]
+    async fn both_prefix_plans_agree_with_matches() {
+        let dir =
+            std::env::temp_dir().join(format!("navsync-sqlite-prefix-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let tp = records::taxpayer(1_000_000);
+        let generated = records::dedup(&records::varied(5, &[tp], 150));
+        let mut by_number = SqliteStore::open(dir.join("db"), b"k".repeat(32)).unwrap();
+        by_number.put_many(&generated).await.unwrap();
+        Arc::get_mut(&mut by_number.inner)
+            .unwrap()
+            .prefix_probe_limit = u32::MAX - 1;
+        let mut along_date = SqliteStore::open(dir.join("db"), b"k".repeat(32)).unwrap();
+        Arc::get_mut(&mut along_date.inner)
+            .unwrap()
+            .prefix_probe_limit = 0;
+
+        for prefix in ["SZ", "SZ-2024/", "A%", "A_", "Ő-", "SZ-2025/0004", "x"] {
+            for order in [SortOrder::NewestFirst, SortOrder::OldestFirst] {
+                let mut query = InvoiceQuery::new(tp, Direction::Outbound);
+                query.invoice_number_prefix = Some(prefix.into());
+                query.order = order;
+                query.limit = 9;
+                let mut want: Vec<InvoiceSummary> = generated
+                    .iter()
+                    .filter(|r| query.matches(r))
+                    .map(InvoiceSummary::from)
+                    .collect();
+                want.sort_by_key(|s| {
+                    (
+                        s.issue_date,
+                        s.key.id.invoice_number.clone(),
+                        s.key.id.supplier_tax_number,
+                        s.key.id.batch_index,
+                    )
+                });
+                if order == SortOrder::NewestFirst {
+                    want.reverse();
+                }
+                for store in [&by_number, &along_date] {
+                    let mut q = query.clone();
+                    let mut got = Vec::new();
+                    loop {
+                        let page = store.search(&q).await.unwrap();
+                        assert_eq!(page.total, Some(want.len() as u64));
+                        got.extend(page.items);
+                        match page.next_cursor {
+                            Some(c) => q.cursor = Some(c),
+                            None => break,
+                        }
+                    }
+                    assert_eq!(got, want, "{prefix:?} {order:?}");
+                }
+            }
+        }
     }
 }

@@ -49,9 +49,56 @@ fn prefix_upper_bound(prefix: &str) -> Option<String> {
     None
 }
 
+/// How a page with an invoice number prefix is read. SQLite cannot tell how many numbers a
+/// prefix covers, and either plan is slow in the other's case: ranging the number index and
+/// sorting reads every match (a short prefix of a large taxpayer: 100,000s); walking the date
+/// index in order checks every row until the page is full (a full invoice number: the whole
+/// taxpayer). So the store first counts the prefix's numbers, up to [`PREFIX_PROBE_LIMIT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PrefixPlan {
+    /// Few numbers: range the number index, sort what it yields.
+    ByNumber,
+    /// Many: walk the listing order, checking the number on each index entry.
+    AlongDate,
+}
+
+/// Up to this many numbers under a prefix, a page sorts them (cheap); above, it walks the dates.
+pub(crate) const PREFIX_PROBE_LIMIT: u32 = 2_000;
+
+/// Counts the invoices under `query`'s number prefix, up to one past `limit`,
+/// over the number index alone. `None` when the query has no prefix.
+pub(crate) fn prefix_probe(query: &InvoiceQuery, limit: u32) -> Option<(String, Vec<Value>)> {
+    let prefix = query
+        .invoice_number_prefix
+        .as_deref()
+        .filter(|p| !p.is_empty())?;
+    let mut params = vec![
+        text(query.taxpayer.as_str()),
+        text(query.direction.as_str()),
+        text(prefix),
+    ];
+    let upper = match prefix_upper_bound(prefix) {
+        Some(upper) => {
+            params.push(text(upper));
+            " AND invoice_number < ?"
+        }
+        None => "",
+    };
+    let sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM invoice INDEXED BY invoice_by_number \
+         WHERE taxpayer = ? AND direction = ? AND invoice_number >= ?{upper} LIMIT {})",
+        limit + 1
+    );
+    Some((sql, params))
+}
+
 /// Every filter of `query` and, given the position its cursor holds, the rows after it in the
 /// query's order.
-pub(crate) fn filter(query: &InvoiceQuery, position: Option<Position>) -> Filter {
+pub(crate) fn filter(
+    query: &InvoiceQuery,
+    position: Option<Position>,
+    prefix_plan: PrefixPlan,
+) -> Filter {
     let mut f = Filter {
         clauses: Vec::new(),
         params: Vec::new(),
@@ -98,9 +145,14 @@ pub(crate) fn filter(query: &InvoiceQuery, position: Option<Position>) -> Filter
         .as_deref()
         .filter(|p| !p.is_empty())
     {
-        f.push("invoice_number >= ?", [text(prefix)]);
+        // `+column` keeps SQLite from ranging an index over the term (see PrefixPlan).
+        let column = match prefix_plan {
+            PrefixPlan::ByNumber => "invoice_number",
+            PrefixPlan::AlongDate => "+invoice_number",
+        };
+        f.push(format!("{column} >= ?"), [text(prefix)]);
         if let Some(upper) = prefix_upper_bound(prefix) {
-            f.push("invoice_number < ?", [text(upper)]);
+            f.push(format!("{column} < ?"), [text(upper)]);
         }
     }
     if let Some(min) = query.min_gross_huf {
@@ -169,11 +221,14 @@ pub(crate) fn page_sql(f: &Filter, order: SortOrder, limit: u32) -> String {
     )
 }
 
-/// The number of matches, counting no further than `cap`.
-pub(crate) fn count_sql(f: &Filter, cap: u64) -> String {
+/// The number of matches, counting no further than `cap`. In the listing order, so SQLite
+/// counts along the index the page reads (which holds the filter columns), not along the
+/// smallest index (which would make it read every candidate's row).
+pub(crate) fn count_sql(f: &Filter, order: SortOrder, cap: u64) -> String {
     format!(
-        "SELECT count(*) FROM (SELECT 1 FROM invoice WHERE {} LIMIT {cap})",
-        f.sql()
+        "SELECT count(*) FROM (SELECT 1 FROM invoice WHERE {} {} LIMIT {cap})",
+        f.sql(),
+        order_by(order)
     )
 }
 
@@ -217,6 +272,10 @@ mod tests {
                 "invoice_by_partner",
             ),
             (
+                with(&|q| q.invoice_number_prefix = Some("SZ-2024/".into())),
+                "invoice_by_date",
+            ),
+            (
                 with(&|q| {
                     q.currency = Some("EUR".into());
                     q.payment_method = Some(PaymentMethod::Card);
@@ -235,22 +294,48 @@ mod tests {
                     supplier: "99999999".into(),
                     batch: -1,
                 });
-                let f = filter(&query, position);
-                let sql = format!("EXPLAIN QUERY PLAN {}", page_sql(&f, query.order, 101));
-                let mut stmt = conn.prepare(&sql).unwrap();
-                let plan: Vec<String> = stmt
-                    .query_map(rusqlite::params_from_iter(&f.params), |r| r.get(3))
-                    .unwrap()
-                    .collect::<Result<_, _>>()
-                    .unwrap();
-                let plan = plan.join("; ");
-                assert!(
-                    plan.contains(&format!("USING INDEX {index}")),
-                    "{query:?}: {plan}"
-                );
-                assert!(!plan.contains("TEMP B-TREE"), "{query:?}: {plan}");
+                let plan_of = |sql: &str, f: &Filter| -> String {
+                    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+                    let plan: Vec<String> = stmt
+                        .query_map(rusqlite::params_from_iter(&f.params), |r| r.get(3))
+                        .unwrap()
+                        .collect::<Result<_, _>>()
+                        .unwrap();
+                    plan.join("; ")
+                };
+                // A long-prefix page walks the dates (the short one sorts: checked below).
+                let f = filter(&query, position, PrefixPlan::AlongDate);
+                // The count reads the same index as the page, whose entries hold the filter
+                // columns, so neither reads a row it does not return.
+                for plan in [
+                    plan_of(&page_sql(&f, query.order, 101), &f),
+                    plan_of(&count_sql(&f, query.order, 10_001), &f),
+                ] {
+                    assert!(
+                        plan.contains(&format!("INDEX {index} (")),
+                        "{query:?}: {plan}"
+                    );
+                    assert!(!plan.contains("TEMP B-TREE"), "{query:?}: {plan}");
+                }
             }
         }
+        let prefix = with(&|q| q.invoice_number_prefix = Some("SZ-2024/0001".into()));
+        let f = filter(&prefix, None, PrefixPlan::ByNumber);
+        let mut stmt = conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN {}",
+                page_sql(&f, prefix.order, 101)
+            ))
+            .unwrap();
+        let plan: Vec<String> = stmt
+            .query_map(rusqlite::params_from_iter(&f.params), |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.join("; ").contains("USING INDEX invoice_by_number"),
+            "{plan:?}"
+        );
     }
 
     #[test]
