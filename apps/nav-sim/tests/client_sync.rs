@@ -171,12 +171,10 @@ async fn a_paced_client_is_never_penalised_by_the_traffic_restriction() {
         ..Faults::default()
     };
     let sim = start(43, 8, 1, faults).await;
-    // The simulator measures arrivals, as NAV's network layer does: a client pacing exactly
-    // 1.000 s from its own send times is occasionally penalised when one request arrives a few
-    // milliseconds late (a new connection) and the next on time. A small margin avoids that.
+    // The client's own default pacing: the simulator measures arrivals, as NAV does.
     let client = client(
         &sim,
-        Some(Duration::from_millis(1020)),
+        Some(ClientConfig::DEFAULT_REQUEST_INTERVAL),
         RetryPolicy::default(),
     );
     let t = &sim.taxpayers()[0];

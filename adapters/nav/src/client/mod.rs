@@ -58,7 +58,9 @@ pub struct ClientConfig {
     /// case as a failure.
     pub request_timeout: Duration,
     /// Least time between two requests of this client (retries included), measured from the
-    /// sending of the previous one. Default 1 s, NAV's limit (spec 1.6.11); `None` turns
+    /// sending of the previous one. Default 1.02 s: NAV's limit is 1 s (spec 1.6.11), but NAV
+    /// measures arrivals, and a request that leaves on time can arrive a few milliseconds after
+    /// one that left late (a fresh connection), which NAV would count as too soon. `None` turns
     /// pacing off (for tests against a local simulator).
     pub min_request_interval: Option<Duration>,
     pub retry: RetryPolicy,
@@ -72,13 +74,16 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
+    /// NAV's 1 request/s with the margin explained at [`ClientConfig::min_request_interval`].
+    pub const DEFAULT_REQUEST_INTERVAL: Duration = Duration::from_millis(1020);
+
     pub fn new(endpoint: Endpoint, software: Software) -> Self {
         Self {
             endpoint,
             software,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
-            min_request_interval: Some(Duration::from_secs(1)),
+            min_request_interval: Some(Self::DEFAULT_REQUEST_INTERVAL),
             retry: RetryPolicy::default(),
             max_response_bytes: 24 << 20,
             max_document_bytes: 16 << 20,
