@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use navsync_nav::invoice::parse_invoice_data;
 
 fn samples() -> Vec<(String, Vec<u8>)> {
@@ -256,4 +256,19 @@ fn bench_parse(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench_parse);
-criterion_main!(benches);
+
+/// `NAVSYNC_WRITE_LARGE_INVOICE=FILE [NAVSYNC_LARGE_LINES=N]` writes a generated document of N
+/// lines (default 50,000, about 60 MB) instead of benchmarking: the input for the peak-memory
+/// measurement in the README.
+fn main() {
+    if let Ok(path) = std::env::var("NAVSYNC_WRITE_LARGE_INVOICE") {
+        let lines = std::env::var("NAVSYNC_LARGE_LINES")
+            .ok()
+            .map(|n| n.parse().expect("NAVSYNC_LARGE_LINES is a number"))
+            .unwrap_or(50_000);
+        std::fs::write(&path, generated_invoice(lines)).expect("writable path");
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

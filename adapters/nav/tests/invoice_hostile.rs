@@ -240,6 +240,21 @@ fn missing_and_invalid_values_name_their_path() {
 fn only_utf8_documents_are_accepted() {
     let xml = sample_text("Belfoldi elolegszamla.xml").replacen("UTF-8", "ISO-8859-2", 1);
     assert_eq!(error_of(&xml), ParseError::Encoding("ISO-8859-2".into()));
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in sample_text("Belfoldi elolegszamla.xml").encode_utf16() {
+        utf16.extend(unit.to_le_bytes());
+    }
+    assert_eq!(
+        parse_invoice_data(&utf16).unwrap_err(),
+        ParseError::Encoding("UTF-16".into())
+    );
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend(sample("Belfoldi elolegszamla.xml"));
+    assert_eq!(
+        parse_invoice_data(&bom).unwrap().invoice_number.as_str(),
+        "AAA000567",
+        "a UTF-8 byte order mark is fine"
+    );
     let mut bytes = sample("Belfoldi elolegszamla.xml");
     let at = bytes
         .windows(13)

@@ -1,11 +1,17 @@
 //! The streaming pass over the document: one quick-xml event at a time, no tree. It keeps the
-//! stack of open elements (for the parent and the error path) and the text of the element
-//! that may be a leaf, and refuses what a NAV invoice never contains: a DOCTYPE (so no
-//! entity declarations, billion laughs or external entities), unknown entity references,
-//! nesting past the depth limit, and documents over the size limit.
+//! stack of open elements (for the parent and the error path) and refuses what a NAV invoice
+//! never contains: a DOCTYPE (so no entity declarations, billion laughs or external
+//! entities), unknown entity references, nesting past the depth limit, and documents over the
+//! size limit.
+//!
+//! A leaf's text is taken as the input bytes between its start and end tags, borrowed, not
+//! from text events: quick-xml then trims and drops the whitespace between elements (half of
+//! all events in an indented document), and a leaf costs one UTF-8 check instead of a copy.
+//! Only a leaf holding an entity reference or CDATA is copied, by `leaf_text`.
+
+use std::borrow::Cow;
 
 use navsync_domain::SchemaVersion;
-use std::borrow::Cow;
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesRef, BytesStart, Event};
@@ -27,14 +33,22 @@ pub(crate) fn parse(xml: &[u8], limits: &ParseLimits) -> Result<InvoiceData, Par
             max: limits.max_bytes,
         });
     }
+    // A UTF-16 document would otherwise read as garbage before the root.
+    if xml.starts_with(&[0xFF, 0xFE]) || xml.starts_with(&[0xFE, 0xFF]) {
+        return Err(ParseError::Encoding("UTF-16".to_owned()));
+    }
+    // quick-xml skips a UTF-8 byte order mark but counts positions after it; leaf text is
+    // sliced from `xml` by those positions, so the mark goes first.
+    let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
     let mut reader = Reader::from_reader(xml);
+    reader.config_mut().trim_text(true);
     let mut pass = Pass {
+        xml,
         max_depth: limits.max_depth,
         stack: Vec::with_capacity(16),
         path: String::with_capacity(256),
         path_lens: Vec::with_capacity(16),
-        text: Text::Empty,
-        owned: String::with_capacity(128),
+        leaf_start: 0,
         leaf_open: false,
         doc: None,
         root_closed: false,
@@ -47,27 +61,22 @@ pub(crate) fn parse(xml: &[u8], limits: &ParseLimits) -> Result<InvoiceData, Par
             message: e.to_string(),
         })?;
         match event {
-            Event::Start(e) => pass.start(&e, at)?,
+            Event::Start(e) => pass.start(&e, at, reader.buffer_position())?,
             Event::Empty(e) => {
-                pass.start(&e, at)?;
-                pass.end()?;
+                let after = reader.buffer_position();
+                pass.start(&e, at, after)?;
+                pass.end(after)?;
             }
-            Event::End(_) => pass.end()?,
-            Event::Text(t) => {
-                if pass.collecting() {
-                    pass.push(t.into_inner())?;
-                } else if pass.stack.is_empty() && !t.iter().all(u8::is_ascii_whitespace) {
-                    return Err(ParseError::Xml {
-                        position: at,
-                        message: "text outside the root element".to_owned(),
-                    });
-                }
+            Event::End(_) => pass.end(at)?,
+            // Whitespace never arrives (trimmed); leaf text is read from the input at the
+            // end tag; text anywhere else is mixed content NAV's schema does not have.
+            Event::Text(_) if pass.stack.is_empty() => {
+                return Err(ParseError::Xml {
+                    position: at,
+                    message: "text outside the root element".to_owned(),
+                });
             }
-            Event::CData(c) => {
-                if pass.collecting() {
-                    pass.push(c.into_inner())?;
-                }
-            }
+            Event::Text(_) | Event::CData(_) => {}
             Event::GeneralRef(r) => pass.reference(&r)?,
             Event::DocType(_) => {
                 return Err(ParseError::Doctype { position: at });
@@ -91,32 +100,24 @@ pub(crate) fn parse(xml: &[u8], limits: &ParseLimits) -> Result<InvoiceData, Par
     pass.doc.ok_or(ParseError::Empty)?.finish()
 }
 
-/// Where the text of the open leaf is: nowhere yet, one borrowed piece of the input (the
-/// common case, no copy), or `Pass::owned` when entity references or CDATA split it.
-#[derive(Clone, Copy)]
-enum Text<'a> {
-    Empty,
-    Borrowed(&'a [u8]),
-    Owned,
-}
-
 struct Pass<'a> {
+    xml: &'a [u8],
     max_depth: usize,
     stack: Vec<Tag>,
     /// `/InvoiceData/invoiceMain/...` of the open element, for errors and the builder.
     path: String,
     path_lens: Vec<usize>,
-    /// Text of the innermost open element, kept only while it has no child (a leaf) and
-    /// only for elements the builder reads.
-    text: Text<'a>,
-    owned: String,
+    /// Byte offset just after the innermost open element's start tag.
+    leaf_start: u64,
+    /// The innermost open element has no child yet: it may be a leaf.
     leaf_open: bool,
     doc: Option<DocumentBuilder>,
     root_closed: bool,
 }
 
 impl<'a> Pass<'a> {
-    fn start(&mut self, e: &BytesStart<'_>, position: u64) -> Result<(), ParseError> {
+    /// `position` is where the start tag begins, `after` just past it.
+    fn start(&mut self, e: &BytesStart<'_>, position: u64, after: u64) -> Result<(), ParseError> {
         if self.root_closed {
             return Err(ParseError::TrailingContent { position });
         }
@@ -147,7 +148,7 @@ impl<'a> Pass<'a> {
             }
         }
         self.stack.push(tag);
-        self.text = Text::Empty;
+        self.leaf_start = after;
         self.leaf_open = true;
         Ok(())
     }
@@ -196,7 +197,8 @@ impl<'a> Pass<'a> {
         }
     }
 
-    fn end(&mut self) -> Result<(), ParseError> {
+    /// `end_tag` is where the end tag begins (for an empty element, where it ends).
+    fn end(&mut self, end_tag: u64) -> Result<(), ParseError> {
         // quick-xml checks that end names match their start, so the stack cannot underflow
         // on a well-formed document; an unmatched end is reported by quick-xml itself.
         let Some(tag) = self.stack.pop() else {
@@ -208,15 +210,11 @@ impl<'a> Pass<'a> {
             && let Some(doc) = self.doc.as_mut()
         {
             if self.leaf_open {
-                let text = match self.text {
-                    Text::Empty => "",
-                    Text::Borrowed(bytes) => {
-                        std::str::from_utf8(bytes).map_err(|_| ParseError::Utf8 {
-                            path: self.path.clone(),
-                        })?
-                    }
-                    Text::Owned => &self.owned,
-                };
+                let raw = self
+                    .xml
+                    .get(self.leaf_start as usize..end_tag as usize)
+                    .unwrap_or_default();
+                let text = leaf_text(raw, &self.path)?;
                 doc.leaf(tag, parent, text.trim(), &self.path)?;
             }
             doc.close(tag, parent, &self.path)?;
@@ -247,13 +245,7 @@ impl<'a> Pass<'a> {
             Err(_) => None,
         };
         match resolved {
-            Some(c) => {
-                if self.collecting() {
-                    self.to_owned_text()?;
-                    self.owned.push(c);
-                }
-                Ok(())
-            }
+            Some(_) => Ok(()),
             None => Err(ParseError::Entity {
                 name: String::from_utf8_lossy(r.as_ref())
                     .chars()
@@ -263,41 +255,96 @@ impl<'a> Pass<'a> {
             }),
         }
     }
+}
 
-    fn collecting(&self) -> bool {
-        self.leaf_open && self.stack.last().is_some_and(|t| *t != Tag::Other)
+/// The text of a leaf from its raw bytes: borrowed when it is plain text (the common case),
+/// else with references resolved, CDATA unwrapped and comments and PIs dropped. quick-xml has
+/// already checked the markup and refused unknown entities by the time a leaf ends.
+fn leaf_text<'x>(raw: &'x [u8], path: &str) -> Result<Cow<'x, str>, ParseError> {
+    let raw = std::str::from_utf8(raw).map_err(|_| ParseError::Utf8 {
+        path: path.to_owned(),
+    })?;
+    if !raw.contains(['&', '<']) {
+        return Ok(Cow::Borrowed(raw));
     }
-
-    /// Adds a piece of text to the open leaf, borrowing it when it is the only piece.
-    fn push(&mut self, piece: Cow<'a, [u8]>) -> Result<(), ParseError> {
-        if let (Text::Empty, Cow::Borrowed(bytes)) = (self.text, &piece) {
-            self.text = Text::Borrowed(bytes);
-            return Ok(());
-        }
-        self.to_owned_text()?;
-        let piece = std::str::from_utf8(&piece).map_err(|_| self.utf8_error())?;
-        self.owned.push_str(piece);
-        Ok(())
-    }
-
-    /// Moves the text collected so far into `owned`, so more pieces can be appended.
-    fn to_owned_text(&mut self) -> Result<(), ParseError> {
-        match self.text {
-            Text::Owned => {}
-            Text::Empty => self.owned.clear(),
-            Text::Borrowed(bytes) => {
-                let text = std::str::from_utf8(bytes).map_err(|_| self.utf8_error())?;
-                self.owned.clear();
-                self.owned.push_str(text);
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) = rest.find(['&', '<']) {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let (skip, keep) = if let Some(r) = rest.strip_prefix('&') {
+            let end = r.find(';').unwrap_or(r.len());
+            match resolve(&r[..end]) {
+                Some(c) => out.push(c),
+                None => {
+                    return Err(ParseError::Entity {
+                        name: r[..end].chars().take(40).collect(),
+                        path: path.to_owned(),
+                    });
+                }
             }
-        }
-        self.text = Text::Owned;
-        Ok(())
+            (end + 2, "")
+        } else if let Some(r) = rest.strip_prefix("<![CDATA[") {
+            let end = r.find("]]>").unwrap_or(r.len());
+            (9 + end + 3, &r[..end])
+        } else if let Some(r) = rest.strip_prefix("<!--") {
+            (4 + r.find("-->").map_or(r.len(), |e| e + 3), "")
+        } else if let Some(r) = rest.strip_prefix("<?") {
+            (2 + r.find("?>").map_or(r.len(), |e| e + 2), "")
+        } else {
+            (rest.len(), "")
+        };
+        out.push_str(keep);
+        rest = rest.get(skip.min(rest.len())..).unwrap_or_default();
     }
+    out.push_str(rest);
+    Ok(Cow::Owned(out))
+}
 
-    fn utf8_error(&self) -> ParseError {
-        ParseError::Utf8 {
-            path: self.path.clone(),
+/// The five predefined entities and character references: nothing a DOCTYPE could add.
+fn resolve(name: &str) -> Option<char> {
+    match name {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        _ => {
+            let code = if let Some(hex) = name.strip_prefix("#x") {
+                u32::from_str_radix(hex, 16).ok()?
+            } else {
+                name.strip_prefix('#')?.parse().ok()?
+            };
+            char::from_u32(code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leaf_text_borrows_plain_text_and_decodes_the_rest() {
+        assert!(matches!(
+            leaf_text(b"  plain  ", "/p"),
+            Ok(Cow::Borrowed("  plain  "))
+        ));
+        let decoded = leaf_text(
+            b"A &amp; B &#x4B;&#75; <![CDATA[<x> & y]]><!-- c -->z<?pi x?>!",
+            "/p",
+        );
+        assert_eq!(decoded.unwrap(), "A & B KK <x> & yz!");
+        assert_eq!(
+            leaf_text(b"&bogus;", "/a/b").unwrap_err(),
+            ParseError::Entity {
+                name: "bogus".into(),
+                path: "/a/b".into()
+            }
+        );
+        assert!(matches!(
+            leaf_text(b"\xff", "/p"),
+            Err(ParseError::Utf8 { .. })
+        ));
     }
 }
