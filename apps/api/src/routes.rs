@@ -7,7 +7,7 @@ use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use navsync_domain::ports::{DocumentArchive, InvoiceQueries, SyncStateStore};
 use navsync_domain::query::InvoiceQuery;
@@ -241,7 +241,7 @@ pub(crate) async fn get_document<B: Backend>(
                 expires_in_seconds: Some(ttl.as_secs()),
             })
             .into_response(),
-            _ => no_store(Redirect::to(&url).into_response()),
+            _ => no_store(found(&url)?),
         });
     }
     if delivery == Delivery::Url {
@@ -274,6 +274,15 @@ pub(crate) async fn get_document<B: Backend>(
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(res)
+}
+
+/// 302 Found, as the OpenAPI document says (axum's `Redirect::to` is a 303).
+fn found(url: &str) -> ApiResult<Response> {
+    let location = HeaderValue::from_str(url).map_err(|_| {
+        tracing::error!("archive returned a download URL that is not a header value");
+        Problem::internal("the archive returned an unusable download URL")
+    })?;
+    Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
 }
 
 /// A presigned URL must not be cached past its life.
