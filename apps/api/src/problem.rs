@@ -179,14 +179,25 @@ impl Problem {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
-    /// A store error under the contract of [`navsync_domain::ports::InvoiceQueries`]:
-    /// `Invalid` only comes from a cursor, so it names `cursor`.
-    pub fn from_repo(err: RepoError) -> Self {
+    /// A store error from [`navsync_domain::ports::InvoiceQueries::search`], whose only
+    /// `Invalid` is a cursor not issued for this taxpayer and query.
+    pub fn from_search(err: RepoError) -> Self {
         match err {
             RepoError::Invalid(msg) => Self::invalid_parameter(
                 "cursor",
                 format!("cursor is not valid for this taxpayer and query: {msg}"),
             ),
+            other => Self::from_repo(other),
+        }
+    }
+
+    /// A store error under the contracts of the store ports: `Unavailable` (and a lost
+    /// `Conflict`) may pass, so 503 with `Retry-After`; unreadable data is ours, so 500.
+    pub fn from_repo(err: RepoError) -> Self {
+        match err {
+            RepoError::Invalid(msg) => {
+                Self::bad_request(format!("the store refused the request: {msg}"))
+            }
             RepoError::Unavailable(msg) | RepoError::Conflict(msg) => {
                 tracing::warn!(error = %msg, "invoice store unavailable");
                 Self::unavailable("the invoice store is unavailable; try again", 1)

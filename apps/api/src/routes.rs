@@ -113,7 +113,7 @@ pub(crate) async fn list_invoices<B: Backend>(
         .queries()
         .search(&query)
         .await
-        .map_err(Problem::from_repo)?;
+        .map_err(Problem::from_search)?;
     Ok(Json(InvoiceListDto {
         items: page.items.iter().map(Into::into).collect(),
         next_cursor: page.next_cursor,
@@ -337,7 +337,7 @@ pub(crate) async fn export_invoices<B: Backend>(
         .queries()
         .search(&query)
         .await
-        .map_err(Problem::from_repo)?;
+        .map_err(Problem::from_search)?;
     let mut head = dialect.preamble();
     for s in &first.items {
         dialect.write(&mut head, s);
@@ -443,8 +443,9 @@ pub(crate) async fn sync_now<B: Backend>(
     State(state): State<AppState<B>>,
     caller: Caller,
     ApiPath(taxpayer): ApiPath<String>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<SyncAcceptedDto>)> {
+    let body = body.map_err(|e| Problem::invalid_parameter("body", e.body_text()))?;
     let taxpayer = params::taxpayer("taxpayer", &taxpayer)?;
     caller.require_admin()?;
     let req: SyncRequestDto = if body.iter().all(u8::is_ascii_whitespace) {
