@@ -3,6 +3,7 @@
 //! them (routes without the authorizer) are verified by the router against Cognito's JWKS.
 
 pub mod config;
+pub mod response;
 pub mod sync_invoke;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use navsync_dynamodb::{DynamoConfig, DynamoStore};
 use navsync_s3::{S3Archive, S3Config};
 
 pub use config::{Config, ConfigError};
+pub use response::LambdaBody;
 pub use sync_invoke::InvokeSyncLambda;
 
 #[derive(Debug, thiserror::Error)]

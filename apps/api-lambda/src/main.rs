@@ -1,6 +1,6 @@
 //! `api-lambda`: the query API on Lambda (`provided.al2023`, handler `bootstrap`).
 
-use navsync_api_lambda::{Config, app, with_authorizer_claims};
+use navsync_api_lambda::{Config, LambdaBody, app, with_authorizer_claims};
 use tower::ServiceExt;
 
 #[tokio::main]
@@ -10,5 +10,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = Config::from_env()?;
     let sdk = navsync_dynamodb::sdk::load_sdk_config().await;
     let router = app(&config, &sdk).await?;
-    lambda_http::run(router.map_request(with_authorizer_claims)).await
+    let service = router
+        .map_request(with_authorizer_claims)
+        .map_response(LambdaBody);
+    lambda_http::run(service).await
 }

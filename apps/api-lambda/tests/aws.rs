@@ -7,9 +7,10 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use http_body_util::BodyExt;
-use navsync_api_lambda::{Config, app, with_authorizer_claims};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use lambda_http::request::LambdaRequest;
+use lambda_http::{Adapter, Context, LambdaEvent};
+use navsync_api_lambda::{Config, LambdaBody, app, with_authorizer_claims};
 use navsync_aws_emulator::{self as emu, aws_sdk_ssm};
 use navsync_contract::archive::sample_xml;
 use navsync_contract::fixtures::{taxpayer, varied};
@@ -289,17 +290,36 @@ impl World {
         if let Some(c) = claims {
             event["requestContext"]["authorizer"]["jwt"]["claims"] = Value::Object(c);
         }
-        let req = lambda_http::request::from_str(&event.to_string()).unwrap();
-        let res = self
+        // The whole Lambda path: event JSON → lambda_http's request → claims → router →
+        // this runner's response conversion → the API Gateway v2 response JSON.
+        let request: LambdaRequest = serde_json::from_value(event).unwrap();
+        let service = self
             .router
             .clone()
-            .oneshot(with_authorizer_claims(req))
+            .map_request(with_authorizer_claims)
+            .map_response(LambdaBody);
+        let out = Adapter::from(service)
+            .oneshot(LambdaEvent::new(request, Context::default()))
             .await
             .unwrap();
+        let out = serde_json::to_value(&out).unwrap();
+        let mut headers = axum::http::HeaderMap::new();
+        for (k, v) in out["headers"].as_object().unwrap() {
+            headers.insert(
+                axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.as_str().unwrap().parse().unwrap(),
+            );
+        }
+        let body = out["body"].as_str().unwrap_or_default();
+        let body = if out["isBase64Encoded"] == true {
+            STANDARD.decode(body).unwrap()
+        } else {
+            body.as_bytes().to_vec()
+        };
         Reply {
-            status: res.status().as_u16(),
-            headers: res.headers().clone(),
-            body: res.into_body().collect().await.unwrap().to_bytes().to_vec(),
+            status: out["statusCode"].as_u64().unwrap() as u16,
+            headers,
+            body,
         }
     }
 
@@ -519,6 +539,10 @@ async fn the_api_lambda_serves_the_stored_invoices_to_cognito_users_only() {
         )
         .await;
     let text = String::from_utf8(r.body.clone()).unwrap();
+    assert!(
+        text.starts_with('\u{FEFF}'),
+        "the BOM Excel needs survives API Gateway"
+    );
     assert_eq!(text.trim_end().split("\r\n").count() - 1, want.len());
 
     // Sync status from the table; "sync now" is admin-only, and an unreachable sync function
