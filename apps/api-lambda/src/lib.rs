@@ -103,6 +103,7 @@ pub async fn app(config: &Config, sdk: &SdkConfig) -> Result<axum::Router, Start
         ApiConfig {
             presign_ttl: config.presign_ttl,
             cors: config.cors_origins.clone(),
+            ..ApiConfig::default()
         },
     ))
 }

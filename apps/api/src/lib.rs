@@ -120,6 +120,9 @@ pub struct ApiConfig {
     /// How long presigned document URLs stay valid.
     pub presign_ttl: Duration,
     pub cors: CorsOrigins,
+    /// Invoices read per store call while streaming a CSV export (1–1000): what one chunk of
+    /// the body holds in memory.
+    pub export_page: u32,
 }
 
 impl Default for ApiConfig {
@@ -127,6 +130,7 @@ impl Default for ApiConfig {
         Self {
             presign_ttl: routes::default_presign_ttl(),
             cors: CorsOrigins::None,
+            export_page: navsync_domain::query::InvoiceQuery::MAX_LIMIT,
         }
     }
 }

@@ -292,9 +292,6 @@ fn no_store(mut res: Response) -> Response {
     res
 }
 
-/// Rows per repository call while exporting: the largest page the store serves.
-const EXPORT_PAGE: u32 = InvoiceQuery::MAX_LIMIT;
-
 #[utoipa::path(
     get, path = "/v1/taxpayers/{taxpayer}/invoices.csv", tag = "invoices",
     description = "Every invoice matching the filters as CSV, streamed page by page (nothing is \
@@ -329,7 +326,7 @@ pub(crate) async fn export_invoices<B: Backend>(
         .choice::<CsvDialect>("dialect", DIALECTS)?
         .unwrap_or_default();
     let mut query = params::invoice_query(taxpayer, &p)?;
-    query.limit = EXPORT_PAGE;
+    query.limit = state.config.export_page.clamp(1, InvoiceQuery::MAX_LIMIT);
     // The first page is read before answering, so a bad request or an unavailable store
     // still gets a proper status instead of a broken download.
     let first = state

@@ -63,6 +63,7 @@ impl Drop for TestApp {
 pub struct Options {
     pub limiter: RateLimiter,
     pub cors: CorsOrigins,
+    pub export_page: u32,
 }
 
 impl Default for Options {
@@ -70,6 +71,7 @@ impl Default for Options {
         Self {
             limiter: RateLimiter::unlimited(),
             cors: CorsOrigins::None,
+            export_page: 1000,
         }
     }
 }
@@ -120,6 +122,7 @@ impl TestApp {
             auth,
             ApiConfig {
                 cors: options.cors,
+                export_page: options.export_page,
                 ..ApiConfig::default()
             },
         );
