@@ -35,12 +35,12 @@ const IDLE_READERS: usize = 4;
 
 /// `total` is counted up to this many matches; above it the page says `None` (unknown),
 /// since counting a million index entries would cost more than the page itself.
-pub const TOTAL_COUNT_CAP: u64 = 10_000;
+pub const TOTAL_COUNT_CAP: u64 = 1_000;
 
 /// SQLite VM instructions (in thousands) a count may take before it is given up and `total`
-/// is `None`: filters that no index serves can make finding 10,000 matches read far more
+/// is `None`: filters that no index serves can make finding 1,000 matches read far more
 /// rows than that. A step budget, not a timeout, so the answer does not depend on the load.
-const COUNT_BUDGET_KILO_STEPS: u32 = 300;
+const COUNT_BUDGET_KILO_STEPS: u32 = 100;
 
 /// The number of matches, when it is at most [`TOTAL_COUNT_CAP`] and found within
 /// [`COUNT_BUDGET_KILO_STEPS`].

@@ -582,3 +582,48 @@ fn a_short_cursor_key_is_refused() {
         .unwrap();
     assert!(matches!(err, OpenError::WeakCursorKey(5)), "{err}");
 }
+
+#[tokio::test]
+async fn total_is_exact_up_to_the_cap_and_unknown_beyond() {
+    let store = store("total");
+    let tp = records::taxpayer(1_000_000);
+    let mut rng = records::Rng::new(3);
+    let partners = [records::taxpayer(7_000_000)];
+    let n = TOTAL_COUNT_CAP as usize + 1;
+    let generated: Vec<_> = (0..n)
+        .map(|i| {
+            records::record(
+                &mut rng,
+                tp,
+                Direction::Outbound,
+                &format!("T-{i:05}"),
+                &partners,
+            )
+        })
+        .collect();
+    store.put_many(&generated).await.unwrap();
+
+    let all = InvoiceQuery::new(tp, Direction::Outbound);
+    assert_eq!(store.search(&all).await.unwrap().total, None);
+    let mut capped = all.clone();
+    capped.invoice_number_prefix = Some("T-00".into()); // T-00000 to T-00999
+    assert_eq!(
+        store.search(&capped).await.unwrap().total,
+        Some(TOTAL_COUNT_CAP)
+    );
+    // Unknown totals do not stop paging: every invoice is listed once.
+    let mut q = all.clone();
+    q.limit = InvoiceQuery::MAX_LIMIT;
+    let mut seen = HashSet::new();
+    loop {
+        let page = store.search(&q).await.unwrap();
+        for item in page.items {
+            assert!(seen.insert(item.key), "listed twice");
+        }
+        match page.next_cursor {
+            Some(c) => q.cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), n);
+}
