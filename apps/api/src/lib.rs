@@ -128,7 +128,7 @@ pub struct ApiConfig {
 impl Default for ApiConfig {
     fn default() -> Self {
         Self {
-            presign_ttl: routes::default_presign_ttl(),
+            presign_ttl: Duration::from_secs(300),
             cors: CorsOrigins::None,
             export_page: navsync_domain::query::InvoiceQuery::MAX_LIMIT,
         }

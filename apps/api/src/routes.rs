@@ -1,13 +1,12 @@
 //! The handlers. Each checks the caller against the taxpayer in its path before touching a
 //! port, so no listing, cursor, document or export of one taxpayer reaches another's reader.
 
-use std::time::Duration;
-
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt as _;
 use futures_util::stream;
 use navsync_domain::ports::{DocumentArchive, InvoiceQueries, SyncStateStore};
 use navsync_domain::query::InvoiceQuery;
@@ -26,8 +25,8 @@ use crate::{AppState, Backend, paths};
 
 type ApiResult<T> = Result<T, Problem>;
 
-/// The bytes a path parameter arrived as were not UTF-8 after percent-decoding, or the path
-/// did not match: axum's rejection, as a named 400.
+/// axum's `Path`, with its rejection (a segment that is not UTF-8 once percent-decoded) as a
+/// problem+json 400 instead of axum's plain-text one.
 pub(crate) struct ApiPath<T>(pub T);
 
 impl<S, T> axum::extract::FromRequestParts<S> for ApiPath<T>
@@ -50,6 +49,7 @@ where
 
 #[utoipa::path(
     get, path = "/health", tag = "meta",
+    summary = "Health",
     description = "Liveness: answers when the API runs. No authentication.",
     responses((status = 200, body = HealthDto))
 )]
@@ -62,6 +62,7 @@ pub(crate) async fn health() -> Json<HealthDto> {
 
 #[utoipa::path(
     get, path = "/v1/me", tag = "meta",
+    summary = "The caller",
     description = "Who the token names and which taxpayers it may read.",
     security(("bearer" = [])),
     responses(
@@ -82,6 +83,7 @@ pub(crate) async fn me(caller: Caller) -> Json<MeDto> {
 
 #[utoipa::path(
     get, path = "/v1/taxpayers/{taxpayer}/invoices", tag = "invoices",
+    summary = "List and search invoices",
     description = "A page of the taxpayer's invoices in one direction, filtered and sorted. \
         Filters combine with AND. Pass `next_cursor` as `cursor`, with the same filters, for the next page.",
     security(("bearer" = [])),
@@ -122,7 +124,7 @@ pub(crate) async fn list_invoices<B: Backend>(
 }
 
 /// `{direction}/{supplier}/{*number}` of an invoice path, and its `?batch=`.
-async fn read_key(
+fn read_key(
     (taxpayer, direction, supplier, number): (String, String, String, String),
     raw: Option<&str>,
     allowed: &[&str],
@@ -135,6 +137,7 @@ async fn read_key(
 
 #[utoipa::path(
     get, path = "/v1/taxpayers/{taxpayer}/invoices/{direction}/{supplier}/{invoice_number}", tag = "invoices",
+    summary = "One invoice in full, with its modification chain",
     description = "One invoice in full: parties, lines, VAT summary, totals, and its modification chain \
         with the effective state and totals. `invoice_number` is percent-encoded (`/` as `%2F`).",
     security(("bearer" = [])),
@@ -162,7 +165,7 @@ pub(crate) async fn get_invoice<B: Backend>(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<InvoiceDetailDto>> {
     caller.require_taxpayer(params::taxpayer("taxpayer", &path.0)?)?;
-    let (key, _) = read_key(path, raw.as_deref(), &["batch"]).await?;
+    let (key, _) = read_key(path, raw.as_deref(), &["batch"])?;
     let queries = state.backend.queries();
     let record = queries
         .get(&key)
@@ -185,6 +188,7 @@ pub(crate) async fn get_invoice<B: Backend>(
 
 #[utoipa::path(
     get, path = "/v1/taxpayers/{taxpayer}/documents/{direction}/{supplier}/{invoice_number}", tag = "invoices",
+    summary = "Download the original invoice XML",
     description = "The original invoice XML as NAV holds it. `delivery=redirect` (default): 302 to a \
         short-lived presigned URL where the archive gives one, otherwise the XML itself. \
         `delivery=url`: JSON with the URL. `delivery=bytes`: the XML itself.",
@@ -216,7 +220,7 @@ pub(crate) async fn get_document<B: Backend>(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     caller.require_taxpayer(params::taxpayer("taxpayer", &path.0)?)?;
-    let (key, p) = read_key(path, raw.as_deref(), &["batch", "delivery"]).await?;
+    let (key, p) = read_key(path, raw.as_deref(), &["batch", "delivery"])?;
     let delivery = p
         .choice::<Delivery>("delivery", DELIVERIES)?
         .unwrap_or_default();
@@ -294,6 +298,7 @@ fn no_store(mut res: Response) -> Response {
 
 #[utoipa::path(
     get, path = "/v1/taxpayers/{taxpayer}/invoices.csv", tag = "invoices",
+    summary = "Export invoices as CSV",
     description = "Every invoice matching the filters as CSV, streamed page by page (nothing is \
         held whole). `dialect=excel_hu` (default): UTF-8 with BOM, `;` separator, decimal comma, \
         formula-like text prefixed with `'` — opens correctly in Excel with a Hungarian locale. \
@@ -379,10 +384,9 @@ pub(crate) async fn export_invoices<B: Backend>(
     Ok(res)
 }
 
-use futures_util::StreamExt as _;
-
 #[utoipa::path(
     get, path = "/v1/taxpayers/{taxpayer}/sync", tag = "sync",
+    summary = "Sync status",
     description = "Sync status per direction: the watermark (every invoice NAV received before it is \
         stored) and how the last run ended.",
     security(("bearer" = [])),
@@ -421,6 +425,7 @@ pub(crate) async fn sync_status<B: Backend>(
 
 #[utoipa::path(
     post, path = "/v1/taxpayers/{taxpayer}/sync", tag = "sync",
+    summary = "Sync now (admins)",
     description = "Admins only: start a sync of the taxpayer now. The body is optional.",
     security(("bearer" = [])),
     params(("taxpayer" = String, Path, description = "8-digit taxpayer id", example = "12345676")),
@@ -497,9 +502,4 @@ pub(crate) async fn not_found() -> Problem {
 
 pub(crate) async fn method_not_allowed() -> Problem {
     Problem::method_not_allowed("this method is not allowed on this resource; see /docs")
-}
-
-/// For presigned URLs: `ttl` as configured.
-pub(crate) fn default_presign_ttl() -> Duration {
-    Duration::from_secs(300)
 }
