@@ -1,7 +1,7 @@
 //! navsync's query API: one axum [`Router`] over the domain's ports, run by the Lambda
 //! (`apps/api-lambda`, through `lambda_http`) and by the local server (`navsync serve`).
 //!
-//! ```ignore
+//! ```text
 //! let app = navsync_api::router(
 //!     Ports { queries, sync_state, archive, sync_trigger },
 //!     Auth::new(Some(Arc::new(OidcVerifier::new(oidc))), ClaimsPolicy::default(), RateLimiter::unlimited()),
