@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The web UI's end-to-end run: installs what it needs (Debian's chromium, the npm test package),
+# builds and starts the e2e server (NAV simulator synced into SQLite, API + UI on 127.0.0.1;
+# with a moto Cognito when moto is installed), runs the tests in headless Chromium, stops every
+# process it started by PID. Screenshots go to target/ui-screenshots/. The last line printed is
+# "N passed, M failed"; the exit status is non-zero on any failure.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
+started=$(date +%s)
+work="$(mktemp -d)"
+pids=()
+
+finish() {
+  local status=$?
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work"
+  exit "$status"
+}
+trap finish EXIT
+
+fail() {
+  echo "run.sh: $*" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+}
+
+log() { echo "run.sh: $*" >&2; }
+
+# --- browser: Debian's chromium, never a browser download ---
+chromium_bin="${CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$chromium_bin" ]; then
+  log "installing chromium from Debian"
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null || fail "cannot install chromium"
+fi
+[ -x "$chromium_bin" ] || fail "no chromium at $chromium_bin"
+
+# --- the test package (playwright-core only; it downloads no browser) ---
+command -v node >/dev/null || fail "node is needed (Debian: apt-get install nodejs npm)"
+(cd "$here" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+  || fail "npm ci failed in apps/web/e2e"
+
+# --- the server ---
+target="${CARGO_TARGET_DIR:-$root/target}"
+log "building the e2e server"
+(cd "$root" && cargo build --quiet -p navsync-web --example e2e-server) || fail "cargo build failed"
+server="$target/debug/examples/e2e-server"
+
+port_free() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+cognito_args=()
+moto_url=""
+if command -v moto_server >/dev/null 2>&1 && python3 -c 'import moto, boto3' 2>/dev/null; then
+  moto_port="$(port_free)"
+  moto_server -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 &
+  pids+=("$!")
+  moto_url="http://127.0.0.1:$moto_port"
+  for _ in $(seq 1 100); do
+    curl -fsS "$moto_url/moto-api/" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  python3 "$here/cognito_setup.py" pool "$moto_url" >"$work/pool.json" || fail "cannot set up Cognito in moto"
+  pool="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pool"])' "$work/pool.json")"
+  client="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["client"])' "$work/pool.json")"
+  cognito_args=(--cognito-endpoint "$moto_url" --cognito-pool "$pool" --cognito-client "$client" --cognito-region us-east-1)
+else
+  log "moto not installed: the Cognito sign-in test is skipped"
+fi
+
+"$server" --port 0 "${cognito_args[@]}" >"$work/server.out" 2>"$work/server.err" &
+server_pid=$!
+pids+=("$server_pid")
+for _ in $(seq 1 600); do
+  [ -s "$work/server.out" ] && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.err" >&2; fail "the e2e server exited"; }
+  sleep 0.5
+done
+[ -s "$work/server.out" ] || { cat "$work/server.err" >&2; fail "the e2e server did not start in 300 s"; }
+cat "$work/server.err" >&2
+
+info="$work/server.out"
+if [ -n "$moto_url" ]; then
+  taxpayer="$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["taxpayers"][0])' "$info")"
+  python3 "$here/cognito_setup.py" user "$moto_url" "$pool" "$taxpayer" >"$work/user.json" || fail "cannot create the Cognito user"
+  python3 - "$info" "$work/user.json" "$work/info.json" <<'PY'
+import json, sys
+info = json.loads(open(sys.argv[1]).readline())
+info["cognito"] = json.load(open(sys.argv[2]))
+json.dump(info, open(sys.argv[3], "w"))
+PY
+  info="$work/info.json"
+fi
+
+# --- the tests ---
+shots="$root/target/ui-screenshots"
+rm -rf "$shots"
+set +e
+NAVSYNC_E2E_INFO="$info" SCREENSHOT_DIR="$shots" CHROMIUM="$chromium_bin" node "$here/ui.test.mjs" | tee "$work/tests.out"
+status=${PIPESTATUS[0]}
+set -e
+log "screenshots in $shots; took $(( $(date +%s) - started )) s"
+summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/tests.out" | tail -1)"
+[ -n "$summary" ] || summary="0 passed, 1 failed"
+echo "$summary"
+[ "$status" = 0 ] || exit 1

@@ -1,0 +1,651 @@
+// navsync's web UI: hash routes (#/signin, #/invoices, #/invoice/…, #/sync) over the API.
+import * as api from './api.js';
+import { h, facts } from './dom.js';
+import * as fmt from './i18n.js';
+import { t } from './i18n.js';
+import * as session from './session.js';
+
+const main = document.getElementById('main');
+const banner = document.getElementById('banner');
+const state = {
+  config: {},
+  me: null,
+  /** Cursors of the pages before the current one, per list query, for "Previous". */
+  cursorStacks: new Map(),
+  lastList: '#/invoices',
+};
+
+// ---------- routing ----------
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, '') || '/invoices';
+  const [path, query = ''] = raw.split('?');
+  return { path, params: new URLSearchParams(query) };
+}
+
+function go(hash) {
+  if (location.hash === hash) render();
+  else location.hash = hash;
+}
+
+function listHash(params) {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v != null && v !== '') p.set(k, v);
+  return `#/invoices?${p}`;
+}
+
+/** Ends the session and shows sign-in; `next` brings the user back after signing in. */
+function endSession(reason) {
+  session.clear();
+  state.me = null;
+  const { path } = parseHash();
+  const next = path === '/signin' ? parseHash().params.get('next') : location.hash;
+  const p = new URLSearchParams();
+  if (reason) p.set('reason', reason);
+  if (next) p.set('next', next);
+  go(`#/signin?${p}`);
+}
+
+api.configure('', endSession);
+
+// ---------- chrome ----------
+
+function showBanner(message, kind = 'error') {
+  banner.replaceChildren(
+    h('span', {}, message),
+    h('button', { type: 'button', class: 'link', onclick: hideBanner }, t('dismiss')),
+  );
+  banner.className = `banner ${kind}`;
+  banner.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  banner.hidden = false;
+}
+
+function hideBanner() { banner.hidden = true; }
+
+function errorMessage(e) {
+  if (e instanceof api.ApiError) {
+    if (e.status === 0) return t('error.network');
+    return t('error.generic', { detail: e.message });
+  }
+  return t('error.generic', { detail: e.message || String(e) });
+}
+
+function report(e) {
+  if (e instanceof api.SessionEnded) return;
+  console.error(e);
+  showBanner(errorMessage(e));
+}
+
+function translateStatic() {
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const b of document.querySelectorAll('[data-lang-toggle]')) {
+    b.textContent = t('lang.switch');
+    b.setAttribute('aria-label', t('lang.switchLabel'));
+    b.lang = fmt.getLang() === 'hu' ? 'en' : 'hu';
+  }
+  const skip = document.querySelector('[data-skip]');
+  if (skip) skip.textContent = t('skip');
+}
+
+function taxpayers() {
+  const set = new Set(state.me?.taxpayers ?? []);
+  const extra = localStorage.getItem('navsync.extraTaxpayer');
+  if (state.me?.admin && extra) set.add(extra);
+  return [...set].sort();
+}
+
+function currentTaxpayer() {
+  const list = taxpayers();
+  const fromHash = parseHash().params.get('tp');
+  if (fromHash && (list.includes(fromHash) || state.me?.admin)) return fromHash;
+  const saved = localStorage.getItem('navsync.taxpayer');
+  if (saved && list.includes(saved)) return saved;
+  return list[0] ?? null;
+}
+
+function renderChrome(signedIn) {
+  document.getElementById('topbar').hidden = !signedIn;
+  document.getElementById('signin-lang').hidden = signedIn;
+  if (!signedIn) return;
+  const { path } = parseHash();
+  for (const a of document.querySelectorAll('[data-nav]')) {
+    const active = path.startsWith(`/${a.dataset.nav === 'invoices' ? 'invoice' : a.dataset.nav}`);
+    if (active) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  const sel = document.getElementById('taxpayer');
+  const tp = currentTaxpayer();
+  sel.replaceChildren(...taxpayers().map((id) => h('option', { value: id, selected: id === tp }, id)));
+  if (state.me?.admin) sel.append(h('option', { value: '__other' }, t('other')));
+  sel.closest('label').hidden = taxpayers().length <= 1 && !state.me?.admin;
+  document.getElementById('who').textContent = state.me ? `${state.me.subject}${state.me.admin ? ` (${t('admin')})` : ''}` : '';
+}
+
+document.getElementById('taxpayer').addEventListener('change', (ev) => {
+  let id = ev.target.value;
+  if (id === '__other') {
+    id = (prompt(t('other.prompt')) || '').trim();
+    if (!/^\d{8}$/.test(id)) { renderChrome(true); return; }
+    localStorage.setItem('navsync.extraTaxpayer', id);
+  }
+  localStorage.setItem('navsync.taxpayer', id);
+  const { path, params } = parseHash();
+  if (path === '/sync') { render(); return; }
+  go(listHash({ tp: id, direction: params.get('direction') || 'OUTBOUND' }));
+});
+
+document.getElementById('signout').addEventListener('click', () => {
+  session.clear();
+  state.me = null;
+  state.cursorStacks.clear();
+  go('#/signin?reason=signedout');
+});
+
+for (const b of document.querySelectorAll('[data-lang-toggle]')) {
+  b.addEventListener('click', () => {
+    fmt.setLang(fmt.getLang() === 'hu' ? 'en' : 'hu');
+    render({ keepFocus: '[data-lang-toggle]' });
+  });
+}
+
+// ---------- sign in ----------
+
+function field(label, input) {
+  return h('label', { class: 'field' }, h('span', {}, label), input);
+}
+
+function renderSignIn(params) {
+  const next = params.get('next') || '#/invoices';
+  const reason = params.get('reason');
+  const { config } = state;
+  const hasCognito = Boolean(config.userPoolClientId && (config.region || config.cognitoEndpoint));
+  const hasTokens = config.localTokens !== 'false' && config.localTokens !== false;
+  const note = h('p', { class: 'note', role: 'status', id: 'signin-note' },
+    reason === 'expired' ? t('signin.expired') : reason === 'signedout' ? t('signin.signedOut') : '');
+  const error = h('p', { class: 'form-error', role: 'alert', id: 'signin-error' });
+  const fail = (msg) => { error.textContent = msg; };
+
+  async function accept(token) {
+    if (session.expired(token)) { fail(t('signin.tokenExpired')); return; }
+    try {
+      const me = await (await api.request('/v1/me', { tokenOverride: token })).json();
+      session.setToken(token);
+      state.me = me;
+      hideBanner();
+      go(next.startsWith('#/') && !next.startsWith('#/signin') ? next : '#/invoices');
+    } catch (e) {
+      if (e instanceof api.ApiError && e.status === 401) fail(t('signin.badToken', { detail: e.message }));
+      else fail(errorMessage(e));
+    }
+  }
+
+  const sections = [];
+  if (hasCognito) {
+    const user = h('input', { name: 'username', autocomplete: 'username', required: true, id: 'username' });
+    const pass = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true, id: 'password' });
+    const submit = h('button', { type: 'submit', class: 'primary' }, t('signin.submit'));
+    const form = h('form', { class: 'card', id: 'cognito-form' },
+      h('h2', {}, t('signin.cognito')), field(t('signin.username'), user), field(t('signin.password'), pass), submit);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      fail('');
+      submit.disabled = true;
+      submit.textContent = t('signin.working');
+      try {
+        const r = await session.cognitoSignIn(config, user.value.trim(), pass.value);
+        if (r.token) await accept(r.token);
+        else if (r.challenge === 'NEW_PASSWORD_REQUIRED') newPassword(form, user.value.trim(), r.session);
+        else fail(t('signin.failed', { detail: r.challenge }));
+      } catch (e) {
+        fail(e.type === 'NotAuthorizedException' || e.type === 'UserNotFoundException'
+          ? t('signin.wrongPassword') : t('signin.failed', { detail: e.message }));
+      } finally {
+        submit.disabled = false;
+        submit.textContent = t('signin.submit');
+      }
+    });
+    sections.push(form);
+  }
+
+  function newPassword(form, username, cognitoSession) {
+    const pw = h('input', { type: 'password', autocomplete: 'new-password', required: true, id: 'new-password', 'aria-describedby': 'pw-rules' });
+    const pw2 = h('input', { type: 'password', autocomplete: 'new-password', required: true, id: 'confirm-password' });
+    const rules = session.PASSWORD_RULES.map(([key]) => h('li', { dataset: { rule: key } }, t(key)));
+    const check = () => session.PASSWORD_RULES.forEach(([, ok], i) => rules[i].classList.toggle('met', ok(pw.value)));
+    pw.addEventListener('input', check);
+    const submit = h('button', { type: 'submit', class: 'primary' }, t('signin.setPassword'));
+    const np = h('form', { class: 'card', id: 'new-password-form' },
+      h('h2', {}, t('signin.newPassword')), h('p', {}, t('signin.newPasswordHelp')),
+      field(t('signin.newPasswordLabel'), pw),
+      h('div', { id: 'pw-rules', class: 'rules' }, h('span', {}, t('signin.rules')), h('ul', {}, rules)),
+      field(t('signin.confirmLabel'), pw2), submit);
+    np.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      fail('');
+      if (!session.PASSWORD_RULES.every(([, ok]) => ok(pw.value))) { fail(t('signin.rulesUnmet')); return; }
+      if (pw.value !== pw2.value) { fail(t('signin.mismatch')); return; }
+      submit.disabled = true;
+      try {
+        const r = await session.cognitoNewPassword(config, username, cognitoSession, pw.value);
+        if (r.token) await accept(r.token);
+        else fail(t('signin.failed', { detail: r.challenge }));
+      } catch (e) {
+        fail(t('signin.failed', { detail: e.message }));
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    form.replaceWith(np);
+    pw.focus();
+  }
+
+  if (hasTokens) {
+    const ta = h('textarea', { name: 'token', id: 'token', rows: 4, required: true, spellcheck: 'false', autocomplete: 'off', 'aria-describedby': 'token-help' });
+    const form = h('form', { class: 'card', id: 'token-form' },
+      h('h2', {}, t('signin.token')), h('p', { id: 'token-help', class: 'help' }, t('signin.tokenHelp')),
+      field(t('signin.tokenLabel'), ta), h('button', { type: 'submit', class: hasCognito ? '' : 'primary' }, t('signin.tokenSubmit')));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      fail('');
+      const token = ta.value.trim().replace(/^Bearer\s+/i, '');
+      if (token.split('.').length !== 3) { fail(t('signin.notJwt')); return; }
+      await accept(token);
+    });
+    sections.push(form);
+  }
+  if (!sections.length) sections.push(h('p', {}, t('signin.noMethod')));
+  main.replaceChildren(h('section', { class: 'signin' }, h('h1', {}, t('signin.title')), note, error, sections));
+}
+
+// ---------- invoice list ----------
+
+const FILTERS = [
+  ['issued_from', 'date'], ['issued_to', 'date'], ['partner_name', 'text'], ['partner_tax_number', 'text'],
+  ['invoice_number_prefix', 'text'], ['min_gross_huf', 'number'], ['max_gross_huf', 'number'], ['currency', 'text'],
+];
+const CHOICES = {
+  category: ['NORMAL', 'SIMPLIFIED', 'AGGREGATE'],
+  payment_method: ['TRANSFER', 'CASH', 'CARD', 'VOUCHER', 'OTHER'],
+  operation: ['CREATE', 'MODIFY', 'STORNO'],
+};
+const CHOICE_PREFIX = { category: 'cat', payment_method: 'pm', operation: 'op' };
+const QUERY_KEYS = ['direction', ...FILTERS.map(([k]) => k), ...Object.keys(CHOICES), 'sort'];
+const ROW_LIMITS = ['25', '50', '100'];
+
+function invoiceRoute(href) {
+  return `#/invoice/${href.replace(/^.*?\/v1\/taxpayers\//, '')}`;
+}
+
+function skeletonRows(n, cols) {
+  return Array.from({ length: n }, () => h('tr', { class: 'skeleton', 'aria-hidden': 'true' },
+    Array.from({ length: cols }, () => h('td', {}, h('span', { class: 'bar' })))));
+}
+
+function renderList(params) {
+  const tp = currentTaxpayer();
+  if (!tp) { main.replaceChildren(h('p', { class: 'empty' }, t('sync.none'))); return; }
+  localStorage.setItem('navsync.taxpayer', tp);
+  state.lastList = location.hash || '#/invoices';
+  const direction = params.get('direction') === 'INBOUND' ? 'INBOUND' : 'OUTBOUND';
+  const sort = params.get('sort') === 'oldest_first' ? 'oldest_first' : 'newest_first';
+  const limit = ROW_LIMITS.includes(params.get('limit')) ? params.get('limit') : '50';
+  const cursor = params.get('cursor') || '';
+  const page = Math.max(1, Number(params.get('page')) || 1);
+  const query = { direction, sort };
+  for (const k of QUERY_KEYS) if (params.get(k) && !query[k]) query[k] = params.get(k);
+  const base = { tp, ...query, limit: limit === '50' ? '' : limit };
+  const stackKey = JSON.stringify({ tp, ...query, limit });
+  const stack = state.cursorStacks.get(stackKey) ?? [];
+  state.cursorStacks.set(stackKey, stack);
+  // After a reload the stack is gone; keep it consistent with the page number shown.
+  if (stack.length !== page - 1) stack.length = Math.min(stack.length, page - 1);
+
+  const dirTabs = h('div', { class: 'segmented', role: 'group', 'aria-label': t('direction') },
+    ['OUTBOUND', 'INBOUND'].map((d) => h('a', {
+      href: listHash({ ...base, direction: d }), class: d === direction ? 'on' : '', 'aria-current': d === direction ? 'true' : null,
+    }, t(`dir.${d}`))));
+
+  const inputs = FILTERS.map(([k, type]) => field(t(`f.${k}`), h('input', {
+    name: k, id: `f-${k}`, type, value: params.get(k) ?? '', step: type === 'number' ? 'any' : null,
+    inputmode: k === 'partner_tax_number' ? 'numeric' : null, maxlength: k === 'currency' ? 3 : null,
+  })));
+  const selects = Object.entries(CHOICES).map(([k, values]) => field(t(`f.${k}`), h('select', { name: k, id: `f-${k}` },
+    h('option', { value: '' }, t('any')),
+    values.map((v) => h('option', { value: v, selected: params.get(k) === v }, t(`${CHOICE_PREFIX[k]}.${v}`))))));
+  const limitSel = field(t('f.limit'), h('select', { name: 'limit', id: 'f-limit' },
+    ROW_LIMITS.map((n) => h('option', { value: n, selected: n === limit }, n))));
+  const form = h('form', { class: 'filters', id: 'filters' },
+    h('div', { class: 'grid' }, inputs, selects, limitSel),
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'primary', id: 'apply' }, t('f.apply')),
+      h('a', { class: 'button', href: listHash({ tp, direction }) }, t('f.reset'))));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const data = Object.fromEntries(new FormData(form));
+    if (data.currency) data.currency = data.currency.toUpperCase();
+    if (data.limit === '50') data.limit = '';
+    go(listHash({ tp, direction, sort, ...data }));
+  });
+  const activeFilters = QUERY_KEYS.filter((k) => !['direction', 'sort'].includes(k) && params.get(k)).length;
+  const filterBox = h('details', { class: 'filter-box', open: activeFilters > 0 || window.innerWidth > 720 },
+    h('summary', {}, t('filters.title'), activeFilters ? ` (${activeFilters})` : ''), form);
+
+  const nextOrder = sort === 'newest_first' ? 'oldest_first' : 'newest_first';
+  const sortBtn = h('a', {
+    class: 'sort', href: listHash({ ...base, sort: nextOrder }), id: 'sort-date',
+    'aria-label': t('list.sortBy', { order: t(sort === 'newest_first' ? 'list.sortNewest' : 'list.sortOldest') }),
+  }, t('list.date'), h('span', { 'aria-hidden': 'true', class: 'arrow' }, sort === 'newest_first' ? ' ▼' : ' ▲'));
+  const cols = 6;
+  const tbody = h('tbody', {}, skeletonRows(Number(limit), cols));
+  const table = h('table', { class: 'invoices', id: 'invoice-table', 'aria-busy': 'true' },
+    h('caption', { class: 'sr-only' }, `${t('nav.invoices')} — ${t(`dir.${direction}`)}`),
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, t('list.number')),
+      h('th', { scope: 'col', 'aria-sort': sort === 'newest_first' ? 'descending' : 'ascending' }, sortBtn),
+      h('th', { scope: 'col' }, t('list.partner')),
+      h('th', { scope: 'col', class: 'col-op' }, t('list.operation')),
+      h('th', { scope: 'col', class: 'num col-cur' }, t('list.gross')),
+      h('th', { scope: 'col', class: 'num' }, t('list.grossHuf')))),
+    tbody);
+  const summary = h('p', { class: 'summary', id: 'list-summary', 'aria-live': 'polite' }, t('loading'));
+  const prev = h('a', { class: 'button', id: 'prev-page', 'aria-disabled': 'true', role: 'link' }, t('list.prev'));
+  const next = h('a', { class: 'button', id: 'next-page', 'aria-disabled': 'true', role: 'link' }, t('list.next'));
+  const pager = h('nav', { class: 'pager', 'aria-label': 'Pagination' }, prev, h('span', { class: 'page' }, t('list.countUnknown', { page })), next);
+
+  const dialect = h('select', { id: 'csv-dialect', 'aria-label': t('export.dialect') },
+    ['excel_hu', 'rfc4180'].map((d) => h('option', { value: d }, t(`export.${d}`))));
+  const exportBtn = h('button', { type: 'button', id: 'export-csv' }, t('export.csv'));
+  exportBtn.addEventListener('click', async () => {
+    exportBtn.disabled = true;
+    exportBtn.textContent = t('export.working');
+    try {
+      const name = await api.download(`/v1/taxpayers/${tp}/invoices.csv`, { ...query, dialect: dialect.value },
+        `navsync-${tp}-${direction.toLowerCase()}-invoices.csv`, 'text/csv');
+      showBanner(t('export.done', { name }), 'ok');
+    } catch (e) {
+      report(e);
+    } finally {
+      exportBtn.disabled = false;
+      exportBtn.textContent = t('export.csv');
+    }
+  });
+
+  main.replaceChildren(h('section', { class: 'list' },
+    h('div', { class: 'list-head' }, h('h1', {}, t('nav.invoices'), h('span', { class: 'tp' }, ` ${tp}`)), dirTabs),
+    filterBox,
+    h('div', { class: 'toolbar' }, summary, h('div', { class: 'export' }, dialect, exportBtn)),
+    h('div', { class: 'table-wrap' }, table),
+    pager));
+
+  const listParams = { ...query, limit };
+  if (cursor) listParams.cursor = cursor;
+  api.json(`/v1/taxpayers/${tp}/invoices`, { params: listParams }).then((res) => {
+    if (!main.contains(table)) return; // the user moved on
+    const items = res.items;
+    tbody.replaceChildren(...(items.length ? items.map((inv) => {
+      const link = h('a', { href: invoiceRoute(inv.href), class: 'inv-link' }, inv.invoice_number);
+      const tr = h('tr', { class: 'row' },
+        h('th', { scope: 'row' }, link),
+        h('td', {}, fmt.date(inv.issue_date)),
+        h('td', { class: 'partner', title: inv.partner_name ?? '' }, inv.partner_name ?? '', inv.partner_tax_number ? h('span', { class: 'sub' }, ` ${inv.partner_tax_number}`) : ''),
+        h('td', { class: 'col-op' }, h('span', { class: `badge op-${inv.operation}` }, t(`op.${inv.operation}`))),
+        h('td', { class: 'num col-cur' }, fmt.money(inv.totals.gross, inv.currency)),
+        h('td', { class: 'num' }, fmt.huf(inv.totals.gross_huf)));
+      tr.addEventListener('click', (ev) => { if (ev.target.closest('a') == null) go(link.getAttribute('href')); });
+      return tr;
+    }) : [h('tr', {}, h('td', { colspan: cols, class: 'empty' }, t('list.empty')))]));
+    table.setAttribute('aria-busy', 'false');
+    const from = (page - 1) * Number(limit) + 1;
+    const range = items.length ? t('list.range', { from: fmt.integer(from), to: fmt.integer(from + items.length - 1) }) : '';
+    summary.textContent = [res.total != null ? t('list.count', { n: fmt.integer(res.total) }) : '', range].filter(Boolean).join(' · ');
+    if (page > 1) {
+      // Without the stack (after a reload) "Previous" goes back to the first page.
+      const prevCursor = page > 2 ? (stack[page - 2] ?? '') : '';
+      prev.href = listHash({ ...base, cursor: prevCursor, page: prevCursor ? page - 1 : '' });
+      prev.removeAttribute('aria-disabled');
+      prev.addEventListener('click', () => { stack.pop(); });
+    }
+    if (res.next_cursor) {
+      next.href = listHash({ ...base, cursor: res.next_cursor, page: page + 1 });
+      next.removeAttribute('aria-disabled');
+      next.addEventListener('click', () => { stack.push(cursor); });
+    }
+  }).catch((e) => {
+    table.setAttribute('aria-busy', 'false');
+    tbody.replaceChildren(h('tr', {}, h('td', { colspan: cols, class: 'empty' }, errorMessage(e))));
+    summary.textContent = '';
+    report(e);
+  });
+}
+
+// ---------- invoice detail ----------
+
+function vatRate(r) {
+  if (!r) return '';
+  switch (r.kind) {
+    case 'percentage': return fmt.percent(r.rate);
+    case 'content': return t('vat.content', { content: fmt.decimal(r.content) });
+    case 'exempt': case 'out_of_scope': return t(`vat.${r.kind}`, { case: r.case ?? '' });
+    case 'amount_mismatch': return `${fmt.percent(r.rate)} (${r.case ?? ''})`;
+    default: return t(`vat.${r.kind}`);
+  }
+}
+
+function party(title, p) {
+  const a = p.address;
+  return h('section', { class: 'card party' }, h('h2', {}, title),
+    h('p', { class: 'party-name' }, p.name ?? '—'),
+    facts([
+      [t('detail.taxNumber'), p.tax_number], [t('detail.euVat'), p.community_vat_number ?? p.third_state_tax_id],
+      [t('detail.address'), a ? `${a.postal_code} ${a.city}, ${a.street} (${a.country_code})` : null],
+      [t('detail.bank'), p.bank_account], [t('detail.vatStatus'), p.vat_status],
+    ]));
+}
+
+function totalsTable(inv) {
+  const tot = inv.totals;
+  const rows = [['detail.net', 'net'], ['detail.vat', 'vat'], ['detail.gross', 'gross']];
+  const foreign = inv.currency !== 'HUF';
+  return h('table', { class: 'totals', id: 'totals' },
+    h('thead', {}, h('tr', {}, h('td', {}), foreign ? h('th', { scope: 'col', class: 'num' }, t('detail.inCurrency', { currency: inv.currency })) : null,
+      h('th', { scope: 'col', class: 'num' }, t('detail.inHuf')))),
+    h('tbody', {}, rows.map(([label, k]) => h('tr', { class: k === 'gross' ? 'grand' : '' }, h('th', { scope: 'row' }, t(label)),
+      foreign ? h('td', { class: 'num' }, fmt.money(tot[k], inv.currency)) : null, h('td', { class: 'num' }, fmt.huf(tot[`${k}_huf`]))))));
+}
+
+function chainSection(inv, selfHref) {
+  const c = inv.chain;
+  const member = (m, label) => {
+    const isSelf = m.href === selfHref;
+    return h('li', { class: isSelf ? 'self' : '' },
+      isSelf ? h('strong', {}, m.invoice_number) : h('a', { href: invoiceRoute(m.href) }, m.invoice_number),
+      ` — ${label} · ${fmt.date(m.issue_date)} · `, h('span', { class: 'num' }, fmt.money(m.totals.gross, inv.currency)),
+      isSelf ? ` ${t('detail.thisOne')}` : '');
+  };
+  return h('section', { class: 'card chain', id: 'chain' }, h('h2', {}, t('detail.chain')),
+    facts([[t('detail.chainState'), t(`state.${c.state}`)], [t('detail.effective'), fmt.money(c.effective_totals.gross, inv.currency)]]),
+    h('ol', { class: 'chain-list' },
+      c.original ? member(c.original, t('detail.original')) : h('li', { class: 'missing' }, `${c.root} — ${t('detail.originalMissing')}`),
+      c.modifications.map((m) => member(m, `${t(`op.${m.operation}`)} · ${t('detail.modification', { n: m.modification_index })}`))),
+    c.missing_indexes.length ? h('p', { class: 'warn' }, t('detail.missing', { list: c.missing_indexes.join(', ') })) : null);
+}
+
+function renderDetail(path, params) {
+  const rest = path.slice('/invoice/'.length);
+  const batch = params.get('batch');
+  const apiPath = `/v1/taxpayers/${rest}`;
+  const back = h('a', { href: state.lastList, class: 'back' }, `← ${t('detail.back')}`);
+  const body = h('div', { class: 'detail-body', 'aria-busy': 'true' },
+    h('div', { class: 'skeleton-block tall' }), h('div', { class: 'skeleton-block' }), h('div', { class: 'skeleton-block' }));
+  main.replaceChildren(h('section', { class: 'detail' }, back, body));
+  api.json(apiPath, { params: batch ? { batch } : undefined }).then((inv) => {
+    if (!main.contains(body)) return;
+    const selfHref = inv.href;
+    const download = h('button', { type: 'button', class: 'primary', id: 'download-xml' }, t('detail.download'));
+    download.addEventListener('click', async () => {
+      download.disabled = true;
+      try {
+        const name = await api.download(inv.document.href, { delivery: 'bytes' }, `${inv.invoice_number}.xml`, 'application/xml');
+        showBanner(t('detail.downloaded', { name }), 'ok');
+      } catch (e) {
+        report(e);
+      } finally {
+        download.disabled = false;
+      }
+    });
+    const mod = inv.modification;
+    body.replaceChildren(
+      h('div', { class: 'detail-head' },
+        h('h1', {}, inv.invoice_number, ' ', h('span', { class: `badge op-${inv.operation}` }, t(`op.${inv.operation}`))),
+        download),
+      mod ? h('p', { class: 'modifies' }, t('detail.modifies', { number: mod.original_invoice_number, n: mod.modification_index }),
+        mod.modify_without_master ? ` ${t('detail.withoutMaster')}` : '') : null,
+      h('div', { class: 'parties' }, party(t('detail.supplier'), inv.supplier), party(t('detail.customer'), inv.customer)),
+      h('div', { class: 'two' },
+        h('section', { class: 'card' }, h('h2', {}, t('detail.dates')), facts([
+          [t('detail.issue'), fmt.date(inv.issue_date)], [t('detail.delivery'), fmt.date(inv.delivery_date)],
+          [t('detail.period'), inv.delivery_period ? `${fmt.date(inv.delivery_period.from)} – ${fmt.date(inv.delivery_period.to)}` : null],
+          [t('detail.payment'), fmt.date(inv.payment_date)], [t('detail.paymentMethod'), inv.payment_method ? t(`pm.${inv.payment_method}`) : null],
+          [t('detail.category'), t(`cat.${inv.category}`)], [t('detail.currency'), inv.currency],
+          [t('detail.rate'), inv.currency !== 'HUF' ? fmt.decimal(inv.exchange_rate) : null],
+          [t('detail.received'), fmt.dateTime(inv.ins_date)], [t('detail.schema'), inv.schema_version],
+        ])),
+        h('section', { class: 'card' }, h('h2', {}, t('detail.totals')), totalsTable(inv))),
+      h('section', { class: 'card' }, h('h2', {}, t('detail.lines')), inv.lines.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'lines', id: 'lines' },
+        h('thead', {}, h('tr', {}, ['line.no', 'line.description', 'line.quantity', 'line.unitPrice', 'detail.net', 'line.vatRate', 'detail.vat', 'detail.gross']
+          .map((k, i) => h('th', { scope: 'col', class: i >= 2 && k !== 'line.vatRate' ? 'num' : '' }, t(k))))),
+        h('tbody', {}, inv.lines.map((l) => h('tr', {},
+          h('td', {}, l.number), h('td', {}, l.description ?? ''),
+          h('td', { class: 'num' }, l.quantity != null ? `${fmt.decimal(l.quantity)} ${l.unit ?? ''}` : ''),
+          h('td', { class: 'num' }, fmt.money(l.unit_price, inv.currency)),
+          h('td', { class: 'num' }, fmt.money(l.net, inv.currency)), h('td', {}, vatRate(l.vat_rate)),
+          h('td', { class: 'num' }, fmt.money(l.vat, inv.currency)), h('td', { class: 'num' }, fmt.money(l.gross, inv.currency))))))) : h('p', {}, t('line.none'))),
+      h('section', { class: 'card' }, h('h2', {}, t('detail.vatSummary')), h('div', { class: 'table-wrap' }, h('table', { class: 'vat', id: 'vat-summary' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('line.vatRate')), h('th', { scope: 'col', class: 'num' }, t('detail.net')),
+          h('th', { scope: 'col', class: 'num' }, t('detail.vat')), h('th', { scope: 'col', class: 'num' }, `${t('detail.net')} (HUF)`),
+          h('th', { scope: 'col', class: 'num' }, `${t('detail.vat')} (HUF)`))),
+        h('tbody', {}, inv.vat_summary.map((v) => h('tr', {}, h('td', {}, vatRate(v.vat_rate)),
+          h('td', { class: 'num' }, fmt.money(v.net, inv.currency)), h('td', { class: 'num' }, fmt.money(v.vat, inv.currency)),
+          h('td', { class: 'num' }, fmt.huf(v.net_huf)), h('td', { class: 'num' }, fmt.huf(v.vat_huf)))))))),
+      chainSection(inv, selfHref),
+      h('p', { class: 'doc-meta' }, `${t('detail.sha')}: `, h('code', {}, inv.document.sha256), ` · ${t('detail.size')}: ${fmt.bytes(inv.document.size)}`));
+    body.setAttribute('aria-busy', 'false');
+    document.title = `${inv.invoice_number} — navsync`;
+  }).catch((e) => {
+    body.setAttribute('aria-busy', 'false');
+    body.replaceChildren(h('p', { class: 'empty' }, errorMessage(e)));
+    report(e);
+  });
+}
+
+// ---------- sync status ----------
+
+function runFacts(run) {
+  if (!run) return h('p', {}, '—');
+  return facts([
+    [t('sync.finished'), fmt.dateTime(run.finished_at)],
+    [t('sync.error'), run.error ?? (run.stopped_at_deadline ? t('sync.deadline') : t('sync.ok'))],
+    [t('sync.new'), fmt.integer(run.new)], [t('sync.already'), fmt.integer(run.already_stored)],
+    [t('sync.listed'), fmt.integer(run.listed)], [t('sync.mods'), fmt.integer(run.modifications)],
+    [t('sync.unavailable'), fmt.integer(run.unavailable)], [t('sync.duration'), fmt.duration(run.duration_ms)],
+  ]);
+}
+
+function syncCard(tp) {
+  const card = h('section', { class: 'card sync-card', 'aria-busy': 'true', dataset: { taxpayer: tp } },
+    h('h2', {}, `${t('taxpayer')} ${tp}`), h('div', { class: 'skeleton-block' }));
+  const load = () => api.json(`/v1/taxpayers/${tp}/sync`).then((s) => {
+    const dirs = h('div', { class: 'two' }, s.directions.map((d) => h('div', { class: 'sync-dir', dataset: { direction: d.direction } },
+      h('h3', {}, t(`dir.${d.direction}`)),
+      facts([[t('sync.watermark'), d.watermark ? fmt.dateTime(d.watermark) : t('sync.never')]]),
+      h('h4', {}, t('sync.lastRun')), runFacts(d.last_run))));
+    const result = h('p', { class: 'sync-result', role: 'status' });
+    let button = null;
+    if (state.me?.admin) {
+      button = h('button', { type: 'button', class: 'primary sync-now' }, t('sync.now'));
+      button.addEventListener('click', async () => {
+        button.disabled = true;
+        button.textContent = t('sync.running');
+        result.textContent = '';
+        try {
+          const r = await api.json(`/v1/taxpayers/${tp}/sync`, { method: 'POST', body: {} });
+          const msg = t('sync.started', { taxpayer: r.taxpayer, directions: r.directions.map((d) => t(`dir.${d}`)).join(', '), ref: r.reference ? ` · ${r.reference}` : '' });
+          await load();
+          card.querySelector('.sync-result').textContent = msg;
+          card.querySelector('.sync-now')?.focus();
+        } catch (e) {
+          if (e instanceof api.SessionEnded) return;
+          result.textContent = errorMessage(e);
+          result.classList.add('form-error');
+          button.disabled = false;
+          button.textContent = t('sync.now');
+        }
+      });
+    }
+    card.replaceChildren(h('div', { class: 'sync-head' }, h('h2', {}, `${t('taxpayer')} ${tp}`), button), result, dirs);
+    card.setAttribute('aria-busy', 'false');
+  }).catch((e) => {
+    card.setAttribute('aria-busy', 'false');
+    card.replaceChildren(h('h2', {}, `${t('taxpayer')} ${tp}`), h('p', { class: 'form-error' }, errorMessage(e)));
+    if (e instanceof api.SessionEnded) return;
+  });
+  load();
+  return card;
+}
+
+function renderSync() {
+  const list = taxpayers();
+  main.replaceChildren(h('section', { class: 'sync' }, h('h1', {}, t('sync.title')),
+    list.length ? list.map(syncCard) : h('p', {}, t('sync.none')),
+    state.me?.admin ? null : h('p', { class: 'help' }, t('sync.adminOnly'))));
+}
+
+// ---------- main ----------
+
+async function loadMe() {
+  if (state.me || !session.token()) return;
+  state.me = await api.json('/v1/me');
+}
+
+async function render({ keepFocus } = {}) {
+  const focusSel = keepFocus ?? (document.activeElement?.id ? `#${CSS.escape(document.activeElement.id)}` : null);
+  translateStatic();
+  document.title = 'navsync';
+  const { path, params } = parseHash();
+  if (path === '/signin') {
+    renderChrome(false);
+    renderSignIn(params);
+  } else {
+    if (!session.token() || session.expired()) {
+      endSession(session.token() ? 'expired' : null);
+      return;
+    }
+    try {
+      await loadMe();
+    } catch (e) {
+      report(e);
+      return;
+    }
+    renderChrome(true);
+    if (path === '/invoices' || path === '/' || path === '') renderList(params);
+    else if (path.startsWith('/invoice/')) renderDetail(path, params);
+    else if (path === '/sync') renderSync();
+    else main.replaceChildren(h('p', { class: 'empty' }, t('error.notFound')));
+  }
+  const target = focusSel && document.querySelector(focusSel);
+  if (target) target.focus();
+  else if (!keepFocus && document.activeElement !== document.body) main.focus({ preventScroll: true });
+}
+
+async function start() {
+  try {
+    const res = await fetch('config.json', { cache: 'no-store' });
+    if (res.ok) state.config = await res.json();
+  } catch { /* no config: local token sign-in only */ }
+  api.configure(state.config.apiUrl || '', endSession);
+  window.addEventListener('hashchange', () => { hideBanner(); render(); });
+  await render();
+  document.body.dataset.ready = 'true';
+}
+
+start();
