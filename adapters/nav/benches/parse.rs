@@ -269,6 +269,13 @@ fn main() {
         std::fs::write(&path, generated_invoice(lines)).expect("writable path");
         return;
     }
+    if let Ok(n) = std::env::var("NAVSYNC_PARSE_LOOP") {
+        let typical = generated_invoice(4).into_bytes();
+        for _ in 0..n.parse::<u32>().unwrap() {
+            black_box(parse_invoice_data(black_box(&typical)).unwrap());
+        }
+        return;
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

@@ -22,6 +22,8 @@
 //! - Addresses: a detailed address's street, public place category, number, building,
 //!   staircase, floor, door and lot number are joined into `street`; `region` is dropped.
 
+use std::fmt::Display;
+
 use chrono::NaiveDate;
 use navsync_domain::{
     Address, Invoice, InvoiceCategory, InvoiceNumber, InvoiceOperation, Line, LineModification,
@@ -160,7 +162,7 @@ impl DocumentBuilder {
     }
 
     /// An element started; `path` is its own path.
-    pub(crate) fn open(&mut self, tag: Tag, parent: Tag, path: &str) {
+    pub(crate) fn open(&mut self, tag: Tag, parent: Tag, path: &dyn Display) {
         use Tag::*;
         match tag {
             Invoice if matches!(parent, InvoiceMain | BatchInvoice) => {
@@ -195,14 +197,14 @@ impl DocumentBuilder {
         }
     }
 
-    fn new_invoice(&mut self, parent: Tag, path: &str) {
+    fn new_invoice(&mut self, parent: Tag, path: &dyn Display) {
         let batch_index = if parent == Tag::BatchInvoice {
             self.pending_batch_index.take()
         } else {
             None
         };
         self.invoice = Some(InvoiceBuilder {
-            path: path.to_owned(),
+            path: path.to_string(),
             batch_index,
             ..InvoiceBuilder::default()
         });
@@ -214,7 +216,7 @@ impl DocumentBuilder {
         tag: Tag,
         parent: Tag,
         text: &str,
-        path: &str,
+        path: &dyn Display,
     ) -> Result<(), ParseError> {
         use Tag::*;
         // Document level; in 1.x the number and issue date sit in invoiceHead/invoiceData.
@@ -444,7 +446,12 @@ impl DocumentBuilder {
     }
 
     /// An element ended; `path` is its own path.
-    pub(crate) fn close(&mut self, tag: Tag, parent: Tag, path: &str) -> Result<(), ParseError> {
+    pub(crate) fn close(
+        &mut self,
+        tag: Tag,
+        parent: Tag,
+        path: &dyn Display,
+    ) -> Result<(), ParseError> {
         use Tag::*;
         match tag {
             LineVatRate | VatRate if parent != VatAmountMismatch => {
@@ -639,12 +646,12 @@ impl DocumentBuilder {
     }
 }
 
-fn invoice_number(text: &str, path: &str) -> Result<InvoiceNumber, ParseError> {
+fn invoice_number(text: &str, path: &dyn Display) -> Result<InvoiceNumber, ParseError> {
     wire(text, path, "an invoice number of 1 to 50 characters")
 }
 
 impl InvoiceBuilder {
-    fn detail(&mut self, tag: Tag, text: &str, path: &str) -> Result<(), ParseError> {
+    fn detail(&mut self, tag: Tag, text: &str, path: &dyn Display) -> Result<(), ParseError> {
         use Tag::*;
         match tag {
             InvoiceCategory => {
@@ -703,7 +710,7 @@ impl InvoiceBuilder {
 }
 
 impl LineBuilder {
-    fn build(self, path: &str) -> Result<Line, ParseError> {
+    fn build(self, path: &dyn Display) -> Result<Line, ParseError> {
         let mut line = self.line;
         if !self.has_number {
             return Err(ParseError::Missing {
@@ -733,7 +740,11 @@ impl LineBuilder {
 }
 
 impl RowBuilder {
-    fn build(self, exchange_rate: Option<Decimal>, path: &str) -> Result<VatSummary, ParseError> {
+    fn build(
+        self,
+        exchange_rate: Option<Decimal>,
+        path: &dyn Display,
+    ) -> Result<VatSummary, ParseError> {
         let missing = |name: &str| ParseError::Missing {
             path: format!("{path}/{name}"),
         };
@@ -828,7 +839,7 @@ impl VatRateBuilder {
 }
 
 impl TaxNumberParts {
-    fn build(self, path: &str) -> Result<Option<TaxNumber>, ParseError> {
+    fn build(self, path: &dyn Display) -> Result<Option<TaxNumber>, ParseError> {
         let Some(id) = self.taxpayer_id else {
             return Err(ParseError::Missing {
                 path: format!("{path}/taxpayerId"),
@@ -854,7 +865,7 @@ impl TaxNumberParts {
         TaxNumber::new(taxpayer_id, vat_code, self.county_code)
             .map(Some)
             .map_err(|e| ParseError::TaxNumber {
-                path: path.to_owned(),
+                path: path.to_string(),
                 reason: e,
             })
     }

@@ -1,6 +1,8 @@
 //! What can go wrong reading an invoice document. Every message is one line and names the
 //! element path (or byte offset) to look at.
 
+use std::fmt::Display;
+
 /// Why a document is not a usable NAV invoice.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
@@ -25,8 +27,8 @@ pub enum ParseError {
     Empty,
     #[error("only UTF-8 documents are supported, the declaration says {0:?}")]
     Encoding(String),
-    #[error("text is not valid UTF-8 at {path}")]
-    Utf8 { path: String },
+    #[error("document is not valid UTF-8 at byte {position}")]
+    Utf8 { position: usize },
     #[error("content after the root element at byte {position}")]
     TrailingContent { position: u64 },
     #[error(
@@ -51,14 +53,14 @@ pub enum ParseError {
 
 impl ParseError {
     /// An invalid value, shortened so that a hostile multi-megabyte text stays a one-line error.
-    pub(crate) fn invalid(path: &str, value: &str, expected: &'static str) -> Self {
+    pub(crate) fn invalid(path: &dyn Display, value: &str, expected: &'static str) -> Self {
         const MAX: usize = 80;
         let value = match value.char_indices().nth(MAX) {
             Some((cut, _)) => format!("{}…", &value[..cut]),
             None => value.to_owned(),
         };
         ParseError::Invalid {
-            path: path.to_owned(),
+            path: path.to_string(),
             value,
             expected,
         }

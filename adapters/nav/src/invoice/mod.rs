@@ -8,6 +8,7 @@
 mod decode;
 mod document;
 mod error;
+mod path;
 mod reader;
 mod tag;
 mod value;

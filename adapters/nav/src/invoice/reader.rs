@@ -10,6 +10,7 @@
 //! Only a leaf holding an entity reference or CDATA is copied, by `leaf_text`.
 
 use std::borrow::Cow;
+use std::fmt::Display;
 
 use navsync_domain::SchemaVersion;
 
@@ -18,6 +19,7 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 
 use super::document::DocumentBuilder;
 use super::error::ParseError;
+use super::path::ElementPath;
 use super::tag::Tag;
 use super::{InvoiceData, ParseLimits};
 
@@ -40,14 +42,17 @@ pub(crate) fn parse(xml: &[u8], limits: &ParseLimits) -> Result<InvoiceData, Par
     // quick-xml skips a UTF-8 byte order mark but counts positions after it; leaf text is
     // sliced from `xml` by those positions, so the mark goes first.
     let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
+    // One check of the whole document; names and leaf texts are then borrowed slices of it.
+    let text = std::str::from_utf8(xml).map_err(|e| ParseError::Utf8 {
+        position: e.valid_up_to(),
+    })?;
     let mut reader = Reader::from_reader(xml);
     reader.config_mut().trim_text(true);
     let mut pass = Pass {
-        xml,
+        text,
         max_depth: limits.max_depth,
         stack: Vec::with_capacity(16),
-        path: String::with_capacity(256),
-        path_lens: Vec::with_capacity(16),
+        names: Vec::with_capacity(16),
         leaf_start: 0,
         leaf_open: false,
         doc: None,
@@ -95,18 +100,19 @@ pub(crate) fn parse(xml: &[u8], limits: &ParseLimits) -> Result<InvoiceData, Par
         }
     }
     if !pass.stack.is_empty() {
-        return Err(ParseError::Truncated { path: pass.path });
+        return Err(ParseError::Truncated {
+            path: pass.path().to_string(),
+        });
     }
     pass.doc.ok_or(ParseError::Empty)?.finish()
 }
 
 struct Pass<'a> {
-    xml: &'a [u8],
+    text: &'a str,
     max_depth: usize,
     stack: Vec<Tag>,
-    /// `/InvoiceData/invoiceMain/...` of the open element, for errors and the builder.
-    path: String,
-    path_lens: Vec<usize>,
+    /// Local names of the open elements, borrowed from the document.
+    names: Vec<&'a str>,
     /// Byte offset just after the innermost open element's start tag.
     leaf_start: u64,
     /// The innermost open element has no child yet: it may be a leaf.
@@ -123,16 +129,11 @@ impl<'a> Pass<'a> {
         }
         let local = e.local_name();
         let local = local.as_ref();
-        self.path_lens.push(self.path.len());
-        self.path.push('/');
-        let name = std::str::from_utf8(local).map_err(|_| ParseError::Utf8 {
-            path: self.path.clone(),
-        })?;
-        self.path.push_str(name);
+        self.names.push(self.borrowed(local));
         if self.stack.len() >= self.max_depth {
             return Err(ParseError::TooDeep {
                 max: self.max_depth,
-                path: self.path.clone(),
+                path: self.path().to_string(),
             });
         }
         let tag = Tag::of(local);
@@ -143,7 +144,7 @@ impl<'a> Pass<'a> {
                 if tag != Tag::Other
                     && let Some(doc) = self.doc.as_mut()
                 {
-                    doc.open(tag, parent, &self.path);
+                    doc.open(tag, parent, &ElementPath(&self.names));
                 }
             }
         }
@@ -187,7 +188,7 @@ impl<'a> Pass<'a> {
         };
         match version {
             Some(version) if root_ok => {
-                self.doc = Some(DocumentBuilder::new(version, self.path.clone()));
+                self.doc = Some(DocumentBuilder::new(version, self.path().to_string()));
                 Ok(())
             }
             _ => Err(ParseError::NotInvoice {
@@ -209,20 +210,19 @@ impl<'a> Pass<'a> {
         if tag != Tag::Other
             && let Some(doc) = self.doc.as_mut()
         {
+            let path = ElementPath(&self.names);
             if self.leaf_open {
                 let raw = self
-                    .xml
+                    .text
                     .get(self.leaf_start as usize..end_tag as usize)
                     .unwrap_or_default();
-                let text = leaf_text(raw, &self.path)?;
-                doc.leaf(tag, parent, text.trim(), &self.path)?;
+                let text = leaf_text(raw, &path)?;
+                doc.leaf(tag, parent, text.trim(), &path)?;
             }
-            doc.close(tag, parent, &self.path)?;
+            doc.close(tag, parent, &path)?;
         }
         self.leaf_open = false;
-        if let Some(len) = self.path_lens.pop() {
-            self.path.truncate(len);
-        }
+        self.names.pop();
         if self.stack.is_empty() {
             self.root_closed = true;
         }
@@ -251,19 +251,31 @@ impl<'a> Pass<'a> {
                     .chars()
                     .take(40)
                     .collect(),
-                path: self.path.clone(),
+                path: self.path().to_string(),
             }),
         }
+    }
+
+    fn path(&self) -> ElementPath<'_> {
+        ElementPath(&self.names)
+    }
+
+    /// `name` as a slice of the document: quick-xml hands out borrowed slices of its input,
+    /// which is `self.text`, so the name needs no copy and no second UTF-8 check.
+    fn borrowed(&self, name: &[u8]) -> &'a str {
+        let base = self.text.as_ptr() as usize;
+        let start = (name.as_ptr() as usize).wrapping_sub(base);
+        self.text
+            .get(start..start.saturating_add(name.len()))
+            .filter(|s| s.as_bytes() == name)
+            .unwrap_or("?")
     }
 }
 
 /// The text of a leaf from its raw bytes: borrowed when it is plain text (the common case),
 /// else with references resolved, CDATA unwrapped and comments and PIs dropped. quick-xml has
 /// already checked the markup and refused unknown entities by the time a leaf ends.
-fn leaf_text<'x>(raw: &'x [u8], path: &str) -> Result<Cow<'x, str>, ParseError> {
-    let raw = std::str::from_utf8(raw).map_err(|_| ParseError::Utf8 {
-        path: path.to_owned(),
-    })?;
+fn leaf_text<'x>(raw: &'x str, path: &dyn Display) -> Result<Cow<'x, str>, ParseError> {
     if !raw.contains(['&', '<']) {
         return Ok(Cow::Borrowed(raw));
     }
@@ -279,7 +291,7 @@ fn leaf_text<'x>(raw: &'x [u8], path: &str) -> Result<Cow<'x, str>, ParseError> 
                 None => {
                     return Err(ParseError::Entity {
                         name: r[..end].chars().take(40).collect(),
-                        path: path.to_owned(),
+                        path: path.to_string(),
                     });
                 }
             }
@@ -327,24 +339,20 @@ mod tests {
     #[test]
     fn leaf_text_borrows_plain_text_and_decodes_the_rest() {
         assert!(matches!(
-            leaf_text(b"  plain  ", "/p"),
+            leaf_text("  plain  ", &"/p"),
             Ok(Cow::Borrowed("  plain  "))
         ));
         let decoded = leaf_text(
-            b"A &amp; B &#x4B;&#75; <![CDATA[<x> & y]]><!-- c -->z<?pi x?>!",
-            "/p",
+            "A &amp; B &#x4B;&#75; <![CDATA[<x> & y]]><!-- c -->z<?pi x?>!",
+            &"/p",
         );
         assert_eq!(decoded.unwrap(), "A & B KK <x> & yz!");
         assert_eq!(
-            leaf_text(b"&bogus;", "/a/b").unwrap_err(),
+            leaf_text("&bogus;", &"/a/b").unwrap_err(),
             ParseError::Entity {
                 name: "bogus".into(),
                 path: "/a/b".into()
             }
         );
-        assert!(matches!(
-            leaf_text(b"\xff", "/p"),
-            Err(ParseError::Utf8 { .. })
-        ));
     }
 }

@@ -1,6 +1,7 @@
 //! Leaf values as the schema types them: decimals, dates, booleans, indexes. Each parser names
 //! the element path in its error.
 
+use std::fmt::Display;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
@@ -8,14 +9,14 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::error::ParseError;
 
-pub(crate) fn decimal(text: &str, path: &str) -> Result<Decimal, ParseError> {
+pub(crate) fn decimal(text: &str, path: &dyn Display) -> Result<Decimal, ParseError> {
     // xs:decimal has no exponent; `from_str` rejects one, which is what we want.
     Decimal::from_str(text).map_err(|_| ParseError::invalid(path, text, "a decimal number"))
 }
 
 /// `xs:date` as NAV writes it: `YYYY-MM-DD`, optionally followed by a time zone, which a
 /// calendar date in Hungary's books does not need.
-pub(crate) fn date(text: &str, path: &str) -> Result<NaiveDate, ParseError> {
+pub(crate) fn date(text: &str, path: &dyn Display) -> Result<NaiveDate, ParseError> {
     let invalid = || ParseError::invalid(path, text, "a date YYYY-MM-DD");
     let b = text.as_bytes();
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
@@ -36,7 +37,7 @@ pub(crate) fn date(text: &str, path: &str) -> Result<NaiveDate, ParseError> {
     NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(invalid)
 }
 
-pub(crate) fn boolean(text: &str, path: &str) -> Result<bool, ParseError> {
+pub(crate) fn boolean(text: &str, path: &dyn Display) -> Result<bool, ParseError> {
     match text {
         "true" | "1" => Ok(true),
         "false" | "0" => Ok(false),
@@ -44,14 +45,14 @@ pub(crate) fn boolean(text: &str, path: &str) -> Result<bool, ParseError> {
     }
 }
 
-pub(crate) fn index(text: &str, path: &str) -> Result<u32, ParseError> {
+pub(crate) fn index(text: &str, path: &dyn Display) -> Result<u32, ParseError> {
     text.parse()
         .map_err(|_| ParseError::invalid(path, text, "a non-negative integer"))
 }
 
 pub(crate) fn wire<T: FromStr>(
     text: &str,
-    path: &str,
+    path: &dyn Display,
     expected: &'static str,
 ) -> Result<T, ParseError> {
     text.parse()
@@ -71,9 +72,9 @@ mod tests {
     #[test]
     fn dates_accept_a_time_zone_and_reject_garbage() {
         let d = NaiveDate::from_ymd_opt(2021, 5, 15).unwrap();
-        assert_eq!(date("2021-05-15", "/p").unwrap(), d);
-        assert_eq!(date("2021-05-15Z", "/p").unwrap(), d);
-        assert_eq!(date("2021-05-15+02:00", "/p").unwrap(), d);
+        assert_eq!(date("2021-05-15", &"/p").unwrap(), d);
+        assert_eq!(date("2021-05-15Z", &"/p").unwrap(), d);
+        assert_eq!(date("2021-05-15+02:00", &"/p").unwrap(), d);
         for bad in [
             "2021-02-30",
             "2021-5-15",
@@ -81,7 +82,7 @@ mod tests {
             "2021-05-15T10:00",
             "２０２１-05-15",
         ] {
-            let err = date(bad, "/a/b").unwrap_err().to_string();
+            let err = date(bad, &"/a/b").unwrap_err().to_string();
             assert!(
                 err.contains("/a/b") && err.contains("YYYY-MM-DD"),
                 "{bad}: {err}"
@@ -91,7 +92,7 @@ mod tests {
 
     #[test]
     fn long_invalid_values_are_cut_in_the_message() {
-        let err = decimal(&"9".repeat(10_000), "/x").unwrap_err().to_string();
+        let err = decimal(&"9".repeat(10_000), &"/x").unwrap_err().to_string();
         assert!(err.len() < 200, "{err}");
     }
 }
