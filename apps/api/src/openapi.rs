@@ -28,7 +28,12 @@ use crate::routes;
         routes::sync_status,
         routes::sync_now,
     ),
-    components(schemas(crate::problem::Problem)),
+    components(schemas(
+        crate::problem::Problem,
+        crate::params::SortDto,
+        crate::params::CsvDialect,
+        crate::params::Delivery,
+    )),
     modifiers(&BearerAuth, &ErrorDescriptions),
     tags(
         (name = "invoices", description = "A taxpayer's invoices"),

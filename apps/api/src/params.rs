@@ -27,8 +27,8 @@ const SORTS: &[&str] = &["newest_first", "oldest_first"];
 const MAX_TEXT_CHARS: usize = 100;
 const MAX_CURSOR_BYTES: usize = 4096;
 
-/// The query string's parameters, each at most once, each one this endpoint knows. Empty
-/// values count as absent (HTML forms send unfilled fields that way).
+/// The query string's parameters, each at most once, each one this endpoint knows, none empty
+/// (leave a filter out rather than sending it blank).
 #[derive(Debug, Default)]
 pub struct Params {
     values: HashMap<String, String>,
@@ -48,7 +48,10 @@ impl Params {
                 ));
             }
             if v.is_empty() {
-                continue;
+                return Err(Problem::invalid_parameter(
+                    &k,
+                    format!("parameter {k:?} is empty; leave it out instead"),
+                ));
             }
             if values.insert(k.to_string(), v.into_owned()).is_some() {
                 return Err(Problem::invalid_parameter(
@@ -306,6 +309,38 @@ impl FromStr for CsvDialect {
 }
 
 // The structs below only describe parameters for OpenAPI; values are read with `Params`.
+
+/// A taxpayer in a path.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct TaxpayerPath {
+    /// The 8-digit taxpayer id (törzsszám); its last digit is a check digit.
+    #[param(pattern = "^[0-9]{8}$", example = "12345676")]
+    taxpayer: String,
+}
+
+/// An invoice in a path.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct InvoicePath {
+    /// The 8-digit taxpayer id whose books the invoice is in; its last digit is a check digit.
+    #[param(pattern = "^[0-9]{8}$", example = "12345676")]
+    taxpayer: String,
+    direction: DirectionDto,
+    /// The supplier's 8-digit taxpayer id.
+    #[param(pattern = "^[0-9]{8}$", example = "12345676")]
+    supplier: String,
+    /// The invoice number, percent-encoded (`/` as `%2F`): 1 to 50 characters, not blank.
+    #[param(
+        min_length = 1,
+        max_length = 50,
+        pattern = "\\S",
+        example = "SZ-2024%2F0001"
+    )]
+    invoice_number: String,
+}
 
 /// Filters of the invoice list.
 #[derive(Debug, IntoParams)]

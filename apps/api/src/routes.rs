@@ -15,8 +15,8 @@ use navsync_domain::{Direction, InvoiceKey, Lookback};
 
 use crate::auth::Caller;
 use crate::dto::{
-    DirectionDto, DirectionStatusDto, DocumentUrlDto, HealthDto, InvoiceDetailDto, InvoiceListDto,
-    MeDto, SyncAcceptedDto, SyncRequestDto, SyncStatusDto,
+    DirectionStatusDto, DocumentUrlDto, HealthDto, InvoiceDetailDto, InvoiceListDto, MeDto,
+    SyncAcceptedDto, SyncRequestDto, SyncStatusDto,
 };
 use crate::params::{self, CsvDialect, DELIVERIES, DIALECTS, Delivery, Params};
 use crate::problem::Problem;
@@ -88,7 +88,7 @@ pub(crate) async fn me(caller: Caller) -> Json<MeDto> {
         Filters combine with AND. Pass `next_cursor` as `cursor`, with the same filters, for the next page.",
     security(("bearer" = [])),
     params(
-        ("taxpayer" = String, Path, description = "8-digit taxpayer id", example = "12345676"),
+        params::TaxpayerPath,
         params::ListParams,
     ),
     responses(
@@ -142,10 +142,7 @@ fn read_key(
         with the effective state and totals. `invoice_number` is percent-encoded (`/` as `%2F`).",
     security(("bearer" = [])),
     params(
-        ("taxpayer" = String, Path, description = "8-digit taxpayer id", example = "12345676"),
-        ("direction" = DirectionDto, Path),
-        ("supplier" = String, Path, description = "The supplier's 8-digit taxpayer id", example = "12345676"),
-        ("invoice_number" = String, Path, description = "The invoice number, percent-encoded", example = "SZ-2024%2F0001"),
+        params::InvoicePath,
         params::BatchParam,
     ),
     responses(
@@ -194,10 +191,7 @@ pub(crate) async fn get_invoice<B: Backend>(
         `delivery=url`: JSON with the URL. `delivery=bytes`: the XML itself.",
     security(("bearer" = [])),
     params(
-        ("taxpayer" = String, Path, description = "8-digit taxpayer id", example = "12345676"),
-        ("direction" = DirectionDto, Path),
-        ("supplier" = String, Path, description = "The supplier's 8-digit taxpayer id", example = "12345676"),
-        ("invoice_number" = String, Path, description = "The invoice number, percent-encoded", example = "SZ-2024%2F0001"),
+        params::InvoicePath,
         params::DocumentParams,
     ),
     responses(
@@ -306,7 +300,7 @@ fn no_store(mut res: Response) -> Response {
         page aborts the body (the download then ends incomplete rather than silently short).",
     security(("bearer" = [])),
     params(
-        ("taxpayer" = String, Path, description = "8-digit taxpayer id", example = "12345676"),
+        params::TaxpayerPath,
         params::ExportParams,
     ),
     responses(
@@ -390,7 +384,7 @@ pub(crate) async fn export_invoices<B: Backend>(
     description = "Sync status per direction: the watermark (every invoice NAV received before it is \
         stored) and how the last run ended.",
     security(("bearer" = [])),
-    params(("taxpayer" = String, Path, description = "8-digit taxpayer id", example = "12345676")),
+    params(params::TaxpayerPath),
     responses(
         (status = 200, body = SyncStatusDto),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -428,7 +422,7 @@ pub(crate) async fn sync_status<B: Backend>(
     summary = "Sync now (admins)",
     description = "Admins only: start a sync of the taxpayer now. The body is optional.",
     security(("bearer" = [])),
-    params(("taxpayer" = String, Path, description = "8-digit taxpayer id", example = "12345676")),
+    params(params::TaxpayerPath),
     request_body(content = Option<SyncRequestDto>, content_type = "application/json"),
     responses(
         (status = 202, body = SyncAcceptedDto),
@@ -450,10 +444,13 @@ pub(crate) async fn sync_now<B: Backend>(
     let body = body.map_err(|e| Problem::invalid_parameter("body", e.body_text()))?;
     let taxpayer = params::taxpayer("taxpayer", &taxpayer)?;
     caller.require_admin()?;
+    // No body, and JSON `null`, both mean "the defaults" (the body is optional).
     let req: SyncRequestDto = if body.iter().all(u8::is_ascii_whitespace) {
         SyncRequestDto::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| {
+        serde_json::from_slice::<Option<SyncRequestDto>>(&body)
+            .map(Option::unwrap_or_default)
+            .map_err(|e| {
             Problem::invalid_parameter(
                 "body",
                 format!("body must be JSON like {{\"directions\":[\"INBOUND\"],\"lookback_days\":7}}: {e}"),
