@@ -264,10 +264,13 @@ impl<'a> Pass<'a> {
     /// which is `self.text`, so the name needs no copy and no second UTF-8 check.
     fn borrowed(&self, name: &[u8]) -> &'a str {
         let base = self.text.as_ptr() as usize;
-        let start = (name.as_ptr() as usize).wrapping_sub(base);
+        let at = name.as_ptr() as usize;
+        // Inside the document's memory means it is that part of the document.
+        if at < base || at + name.len() > base + self.text.len() {
+            return "?";
+        }
         self.text
-            .get(start..start.saturating_add(name.len()))
-            .filter(|s| s.as_bytes() == name)
+            .get(at - base..at - base + name.len())
             .unwrap_or("?")
     }
 }
