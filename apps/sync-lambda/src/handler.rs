@@ -9,15 +9,15 @@ use navsync_domain::ports::SystemClock;
 use navsync_domain::sync::{SyncPolicy, SyncService};
 use navsync_dynamodb::aws_config::SdkConfig;
 use navsync_dynamodb::{DynamoConfig, DynamoStore};
-use navsync_nav::{ClientConfig, NavClient};
+use navsync_nav::client::SoftwareOperation;
+use navsync_nav::{ClientConfig, NavClient, Software};
 use navsync_s3::{S3Archive, S3Config, Sse};
 use navsync_ssm::{SsmConfig, SsmCredentials};
 use serde_json::Value;
 
 use crate::config::Config;
 use crate::event::SyncEvent;
-use crate::outcome::{Summary, SyncLambdaError, SyncResponse};
-use crate::software::navsync_software;
+use crate::outcome::{self, Summary, SyncLambdaError, SyncResponse};
 
 /// Everything an invocation needs, built once per container.
 pub struct App {
@@ -67,7 +67,10 @@ impl App {
 
     /// The NAV client settings for this deployment's endpoint.
     pub fn nav_config(config: &Config) -> ClientConfig {
-        ClientConfig::new(config.nav_endpoint.clone(), navsync_software())
+        ClientConfig::new(
+            config.nav_endpoint.clone(),
+            Software::navsync(SoftwareOperation::OnlineService),
+        )
     }
 
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<SyncResponse, SyncLambdaError> {
@@ -102,9 +105,9 @@ impl App {
                 let retries_before = self.nav.stats().total().retries;
                 let outcomes = service.run(&[*taxpayer], &[direction], policy).await;
                 let retries = self.nav.stats().total().retries - retries_before;
-                for outcome in &outcomes {
-                    let summary = Summary::new(outcome, retries);
-                    summary.log();
+                for part in &outcomes {
+                    let summary = Summary::new(part, retries);
+                    outcome::log(&summary);
                     summaries.push(summary);
                 }
             }

@@ -2,45 +2,19 @@
 //! Lambda (and the alarms on its Errors metric) sees when any part failed.
 
 use lambda_runtime::Diagnostic;
-use navsync_domain::sync::{DirectionReport, TaxpayerOutcome};
+use navsync_domain::sync::RunSummary;
 use serde::Serialize;
 
-/// One line of the run's structured log, and one entry of its response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Summary {
-    #[serde(flatten)]
-    pub report: DirectionReport,
-    pub nav_calls: u64,
-    pub nav_retries: u64,
-    pub error: Option<String>,
-    pub error_code: Option<String>,
-    pub retryable: Option<bool>,
-}
+/// One summary per taxpayer and direction: the domain's, logged as one JSON line.
+pub type Summary = RunSummary;
 
-impl Summary {
-    pub fn new(outcome: &TaxpayerOutcome, nav_retries: u64) -> Self {
-        let report = outcome.report.clone();
-        Self {
-            nav_calls: report.digest_calls + report.data_calls,
-            nav_retries,
-            error: outcome.error.as_ref().map(ToString::to_string),
-            error_code: outcome
-                .error
-                .as_ref()
-                .and_then(|e| e.nav_code().map(str::to_owned)),
-            retryable: outcome.error.as_ref().map(|e| e.is_retryable()),
-            report,
-        }
-    }
-
-    /// Writes the summary as one JSON log line.
-    pub fn log(&self) {
-        let json = serde_json::to_string(self).unwrap_or_default();
-        if self.error.is_some() {
-            tracing::error!(target: "navsync::sync::summary", summary = %json, "sync failed");
-        } else {
-            tracing::info!(target: "navsync::sync::summary", summary = %json, "sync done");
-        }
+/// Writes the summary as one JSON log line, at error level when the part failed.
+pub fn log(summary: &Summary) {
+    let json = serde_json::to_string(summary).unwrap_or_default();
+    if summary.error.is_some() {
+        tracing::error!(target: "navsync::sync::summary", summary = %json, "sync failed");
+    } else {
+        tracing::info!(target: "navsync::sync::summary", summary = %json, "sync done");
     }
 }
 
@@ -112,6 +86,7 @@ mod tests {
     use navsync_domain::Direction;
     use navsync_domain::ports::NavError;
     use navsync_domain::sync::SyncError;
+    use navsync_domain::sync::{DirectionReport, TaxpayerOutcome};
 
     fn outcome(error: Option<SyncError>) -> TaxpayerOutcome {
         TaxpayerOutcome {

@@ -7,5 +7,7 @@ mod window;
 
 pub use chain::{EffectiveState, InvoiceChain, chain_root};
 pub use service::{SyncError, SyncPolicy, SyncService, TaxpayerOutcome};
-pub use state::{DirectionReport, RunRecord, SyncState, WindowProgress, advanced_watermark};
+pub use state::{
+    DirectionReport, RunRecord, RunSummary, SyncState, WindowProgress, advanced_watermark,
+};
 pub use window::{Window, plan_windows, sync_start};

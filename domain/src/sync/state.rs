@@ -189,3 +189,33 @@ mod tests {
         assert_eq!(advanced_watermark(Some(w.from), &w, &empty), Some(w.to));
     }
 }
+
+/// What a run says of one taxpayer and direction: the counts, NAV calls and retries, and the
+/// error with NAV's errorCode. The Lambda logs it as one JSON line; `navsync sync` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunSummary {
+    #[serde(flatten)]
+    pub report: DirectionReport,
+    pub nav_calls: u64,
+    pub nav_retries: u64,
+    pub error: Option<String>,
+    pub error_code: Option<String>,
+    pub retryable: Option<bool>,
+}
+
+impl RunSummary {
+    pub fn new(outcome: &super::TaxpayerOutcome, nav_retries: u64) -> Self {
+        let report = outcome.report.clone();
+        Self {
+            nav_calls: report.digest_calls + report.data_calls,
+            nav_retries,
+            error: outcome.error.as_ref().map(ToString::to_string),
+            error_code: outcome
+                .error
+                .as_ref()
+                .and_then(|e| e.nav_code().map(str::to_owned)),
+            retryable: outcome.error.as_ref().map(|e| e.is_retryable()),
+            report,
+        }
+    }
+}

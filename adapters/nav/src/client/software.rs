@@ -96,6 +96,22 @@ impl Software {
         Ok(Self(config))
     }
 
+    /// navsync's own software block: it names the product, the same for every deployment;
+    /// `operation` tells NAV whether it runs as a service (Lambda) or on the user's machine.
+    pub fn navsync(operation: SoftwareOperation) -> Self {
+        Self::new(SoftwareConfig {
+            software_id: "HU-NAVSYNC-0000001".into(),
+            software_name: "navsync".into(),
+            software_operation: operation,
+            software_main_version: env!("CARGO_PKG_VERSION").into(),
+            software_dev_name: "navsync".into(),
+            software_dev_contact: "navsync@users.noreply.github.com".into(),
+            software_dev_country_code: Some("HU".into()),
+            software_dev_tax_number: None,
+        })
+        .expect("navsync's own software block satisfies the schema")
+    }
+
     pub fn config(&self) -> &SoftwareConfig {
         &self.0
     }
@@ -156,6 +172,16 @@ pub(crate) mod tests {
     #[test]
     fn accepts_a_schema_valid_block() {
         assert!(Software::new(sample_config()).is_ok());
+    }
+
+    #[test]
+    fn navsyncs_own_block_is_valid_for_both_operations() {
+        for op in [
+            SoftwareOperation::LocalSoftware,
+            SoftwareOperation::OnlineService,
+        ] {
+            assert_eq!(Software::navsync(op).config().software_operation, op);
+        }
     }
 
     #[test]
