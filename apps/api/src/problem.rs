@@ -156,15 +156,6 @@ impl Problem {
         p
     }
 
-    pub fn not_implemented(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "urn:navsync:problem:not-implemented",
-            "Not implemented",
-            detail,
-        )
-    }
-
     /// 500; `detail` must not leak internals, the caller logs them.
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(

@@ -429,9 +429,8 @@ pub(crate) async fn sync_status<B: Backend>(
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A sync is running already, or the taxpayer cannot be synced", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A sync is running already, the taxpayer cannot be synced, or this deployment cannot start syncs on request", body = Problem, content_type = "application/problem+json"),
         (status = 429, body = Problem, content_type = "application/problem+json"),
-        (status = 501, description = "This deployment cannot start syncs on request", body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -27,7 +27,8 @@ pub enum TriggerError {
     /// A sync of this taxpayer is running already (409).
     #[error("a sync of this taxpayer is already running")]
     AlreadyRunning,
-    /// This deployment has no way to start a sync (501).
+    /// This deployment has no way to start a sync (409: the request conflicts with how it is set
+    /// up; not a 5xx, since nothing failed).
     #[error("this deployment cannot start a sync on request")]
     Disabled,
     /// The trigger refused the request for a reason that retrying will not fix, e.g. the
@@ -42,10 +43,9 @@ pub enum TriggerError {
 impl From<TriggerError> for Problem {
     fn from(e: TriggerError) -> Self {
         match e {
-            TriggerError::AlreadyRunning | TriggerError::Refused(_) => {
+            TriggerError::AlreadyRunning | TriggerError::Refused(_) | TriggerError::Disabled => {
                 Problem::conflict(e.to_string())
             }
-            TriggerError::Disabled => Problem::not_implemented(e.to_string()),
             TriggerError::Unavailable(msg) => {
                 tracing::warn!(error = %msg, "sync trigger unavailable");
                 Problem::unavailable("the sync could not be started now; try again", 30)
