@@ -484,7 +484,9 @@ impl DynamoStore {
                 .set_expression_attribute_names(Some(names.clone()))
                 .set_expression_attribute_values(Some(values.clone()))
                 .scan_index_forward(query.order == SortOrder::OldestFirst)
-                .limit(((limit - items.len()) as i32).clamp(1, 1000))
+                // One more than needed tells whether a next page exists; at least 25, since
+                // filters drop items after DynamoDB counts them.
+                .limit((limit - items.len() + 1).clamp(25, 1000) as i32)
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
