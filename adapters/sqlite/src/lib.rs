@@ -42,38 +42,6 @@ pub const TOTAL_COUNT_CAP: u64 = 1_000;
 /// rows than that. A step budget, not a timeout, so the answer does not depend on the load.
 const COUNT_BUDGET_KILO_STEPS: u32 = 100;
 
-/// The number of matches, when it is at most [`TOTAL_COUNT_CAP`] and found within
-/// [`COUNT_BUDGET_KILO_STEPS`].
-fn count(
-    conn: &Connection,
-    filter: &search::Filter,
-    order: navsync_domain::query::SortOrder,
-) -> Result<Option<u64>, RepoError> {
-    let mut spent = 0u32;
-    conn.progress_handler(
-        1000,
-        Some(move || {
-            spent += 1;
-            spent > COUNT_BUDGET_KILO_STEPS
-        }),
-    );
-    let counted = conn
-        .prepare_cached(&search::count_sql(filter, order, TOTAL_COUNT_CAP + 1))
-        .and_then(|mut s| {
-            s.query_row(rusqlite::params_from_iter(&filter.params), |r| {
-                r.get::<_, u64>(0)
-            })
-        });
-    conn.progress_handler(0, None::<fn() -> bool>);
-    match counted {
-        Ok(n) => Ok((n <= TOTAL_COUNT_CAP).then_some(n)),
-        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) => {
-            Ok(None)
-        }
-        Err(e) => Err(db_err(e)),
-    }
-}
-
 /// Why the database could not be opened; each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -156,6 +124,12 @@ impl SqliteStore {
         };
         let mut writer = Connection::open(&path).map_err(sqlite)?;
         configure(&writer).map_err(sqlite)?;
+        // A batch upserts into index pages all over the file (issue dates arrive in any
+        // order); a 64 MB cache keeps them in memory for the whole transaction instead of
+        // spilling them to the WAL and reading them back.
+        writer
+            .pragma_update(None, "cache_size", -65_536)
+            .map_err(sqlite)?;
         let mode: String = writer
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
             .map_err(sqlite)?;
@@ -426,6 +400,38 @@ fn search_page(
         next_cursor,
         total,
     })
+}
+
+/// The number of matches, when it is at most [`TOTAL_COUNT_CAP`] and found within
+/// [`COUNT_BUDGET_KILO_STEPS`].
+fn count(
+    conn: &Connection,
+    filter: &search::Filter,
+    order: navsync_domain::query::SortOrder,
+) -> Result<Option<u64>, RepoError> {
+    let mut spent = 0u32;
+    conn.progress_handler(
+        1000,
+        Some(move || {
+            spent += 1;
+            spent > COUNT_BUDGET_KILO_STEPS
+        }),
+    );
+    let counted = conn
+        .prepare_cached(&search::count_sql(filter, order, TOTAL_COUNT_CAP + 1))
+        .and_then(|mut s| {
+            s.query_row(rusqlite::params_from_iter(&filter.params), |r| {
+                r.get::<_, u64>(0)
+            })
+        });
+    conn.progress_handler(0, None::<fn() -> bool>);
+    match counted {
+        Ok(n) => Ok((n <= TOTAL_COUNT_CAP).then_some(n)),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) => {
+            Ok(None)
+        }
+        Err(e) => Err(db_err(e)),
+    }
 }
 
 #[async_trait]
