@@ -648,6 +648,7 @@ pub struct SyncStatusDto {
 #[serde(deny_unknown_fields)]
 pub struct SyncRequestDto {
     /// Default: both.
+    #[schema(min_items = 1)]
     pub directions: Option<Vec<DirectionDto>>,
     /// How far back to look when there is no watermark, 1–30 days; default: the deployment's.
     #[schema(minimum = 1, maximum = 30)]
