@@ -15,6 +15,11 @@ const state = {
   lastList: '#/invoices',
 };
 
+/** replaceChildren without the "null" text it would make of absent parts. */
+function fill(el, ...children) {
+  el.replaceChildren(...children.filter((c) => c != null && c !== false));
+}
+
 // ---------- routing ----------
 
 function parseHash() {
@@ -494,7 +499,7 @@ function renderDetail(path, params) {
       }
     });
     const mod = inv.modification;
-    body.replaceChildren(
+    fill(body,
       h('div', { class: 'detail-head' },
         h('h1', {}, inv.invoice_number, ' ', h('span', { class: `badge op-${inv.operation}` }, t(`op.${inv.operation}`))),
         download),
