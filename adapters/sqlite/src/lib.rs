@@ -113,7 +113,9 @@ impl SqliteStore {
     /// `cursor_key` signs pagination cursors (at least 16 bytes; keep it secret and stable, or
     /// cursors handed out earlier stop working).
     pub fn open(path: impl AsRef<Path>, cursor_key: impl Into<Vec<u8>>) -> Result<Self, OpenError> {
-        let path = path.as_ref().to_path_buf();
+        // Absolute: read connections are opened later, by path, whatever the working
+        // directory is by then.
+        let path = std::path::absolute(path.as_ref()).unwrap_or_else(|_| path.as_ref().into());
         let cursor_key = cursor_key.into();
         if cursor_key.len() < 16 {
             return Err(OpenError::WeakCursorKey(cursor_key.len()));
