@@ -627,3 +627,53 @@ async fn total_is_exact_up_to_the_cap_and_unknown_beyond() {
     }
     assert_eq!(seen.len(), n);
 }
+
+#[tokio::test]
+async fn an_unreadable_row_is_reported_as_corrupt_not_skipped() {
+    let dir = temp_dir("corrupt-row");
+    let store = SqliteStore::open(dir.join("db"), KEY).unwrap();
+    let tp = records::taxpayer(1_000_000);
+    let generated = records::dedup(&records::varied(2, &[tp], 5));
+    store.put_many(&generated).await.unwrap();
+    let victim = &generated[0];
+    let survivor = generated
+        .iter()
+        .find(|r| r.key.id.invoice_number != victim.key.id.invoice_number)
+        .unwrap();
+    let conn = rusqlite::Connection::open(dir.join("db")).unwrap();
+    conn.execute(
+        "UPDATE invoice SET summary = '{\"truncated\":' WHERE invoice_number = ?1",
+        [victim.key.id.invoice_number.as_str()],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE invoice_record SET record = 'not json' WHERE invoice_id =
+            (SELECT id FROM invoice WHERE invoice_number = ?1)",
+        [victim.key.id.invoice_number.as_str()],
+    )
+    .unwrap();
+    let q = InvoiceQuery::new(tp, victim.key.id.direction);
+    assert!(matches!(store.search(&q).await, Err(RepoError::Corrupt(_))));
+    assert!(matches!(
+        store.get(&victim.key).await,
+        Err(RepoError::Corrupt(_))
+    ));
+    // The other invoices still read.
+    assert_eq!(
+        store.get(&generated[1].key).await.unwrap().as_ref(),
+        Some(&generated[1])
+    );
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_is_named() {
+    let path = temp_dir("unopenable")
+        .join("no-such-dir")
+        .join("navsync.db");
+    let err = SqliteStore::open(&path, KEY).err().unwrap();
+    assert!(matches!(err, OpenError::Sqlite { .. }), "{err}");
+    assert!(
+        err.to_string().contains(&path.display().to_string()),
+        "{err}"
+    );
+}
