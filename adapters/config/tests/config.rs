@@ -317,6 +317,24 @@ fn a_syntax_error_names_the_line_and_not_the_secret_on_it() {
         other => panic!("{other:?}"),
     }
     assert_no_secret(&format!("{err} {err:?}"));
+
+    // Other ways a secret's line can break: unquoted, a bad escape, a stray quote.
+    for broken in [
+        PASSWORD.to_owned(),
+        format!("\"{PASSWORD}\\q\""),
+        format!("\"{PASSWORD}\"\""),
+        format!("'{PASSWORD}"),
+        format!("\"\"\"{PASSWORD}"),
+    ] {
+        let text = full().replace(&format!("\"{PASSWORD}\""), &broken);
+        let path = write("syntax2", &text, 0o600);
+        let err = LocalConfig::load_with_env(&path, no_env()).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::Syntax { .. }),
+            "{broken}: {err:?}"
+        );
+        assert_no_secret(&format!("{err} {err:?}"));
+    }
 }
 
 #[test]
