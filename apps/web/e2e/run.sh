@@ -4,6 +4,7 @@
 # with a moto Cognito when moto is installed), runs the tests in headless Chromium, stops every
 # process it started by PID. Screenshots go to target/ui-screenshots/. The last line printed is
 # "N passed, M failed"; the exit status is non-zero on any failure.
+# NAVSYNC_E2E_BULK: invoices of the large taxpayer written into the store (default 100000; 0: none).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -74,15 +75,15 @@ else
   log "moto not installed: the Cognito sign-in test is skipped"
 fi
 
-"$server" --port 0 "${cognito_args[@]}" >"$work/server.out" 2>"$work/server.err" &
+"$server" --port 0 --bulk "${NAVSYNC_E2E_BULK:-100000}" "${cognito_args[@]}" >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 pids+=("$server_pid")
-for _ in $(seq 1 600); do
+for _ in $(seq 1 1200); do
   [ -s "$work/server.out" ] && break
   kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.err" >&2; fail "the e2e server exited"; }
   sleep 0.5
 done
-[ -s "$work/server.out" ] || { cat "$work/server.err" >&2; fail "the e2e server did not start in 300 s"; }
+[ -s "$work/server.out" ] || { cat "$work/server.err" >&2; fail "the e2e server did not start in 600 s"; }
 cat "$work/server.err" >&2
 
 info="$work/server.out"

@@ -5,7 +5,8 @@
 //!
 //! Prints one JSON line (`url`, `taxpayers`, `tokens`) on stdout once ready; runs until
 //! SIGINT/SIGTERM. Options: `--port N` (default 0: any), `--invoices N` (per taxpayer, default
-//! 200), `--data DIR` (default: a fresh temporary directory, removed at exit), and for sign-in
+//! 200), `--bulk N` (N more invoices of a third taxpayer, written straight into the store, to
+//! page through a large set; their XML is not archived), `--data DIR` (default: a fresh temporary directory, removed at exit), and for sign-in
 //! against a Cognito emulator: `--cognito-endpoint URL --cognito-pool ID --cognito-client ID
 //! [--cognito-region R]`.
 
@@ -45,6 +46,7 @@ type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 struct Args {
     port: u16,
     invoices: usize,
+    bulk: u32,
     data: Option<PathBuf>,
     cognito: Option<(String, String, String, String)>,
 }
@@ -53,6 +55,7 @@ fn args() -> Res<Args> {
     let mut a = Args {
         port: 0,
         invoices: 200,
+        bulk: 0,
         data: None,
         cognito: None,
     };
@@ -63,6 +66,7 @@ fn args() -> Res<Args> {
         match flag.as_str() {
             "--port" => a.port = value.parse().map_err(|_| "--port: a number 0-65535")?,
             "--invoices" => a.invoices = value.parse().map_err(|_| "--invoices: a number")?,
+            "--bulk" => a.bulk = value.parse().map_err(|_| "--bulk: a number")?,
             "--data" => a.data = Some(value.into()),
             f if f.starts_with("--cognito-") => {
                 cog.insert(f.trim_start_matches("--cognito-").to_owned(), value);
@@ -166,6 +170,34 @@ impl SyncTrigger for InProcessTrigger {
             reference: Some(format!("local-{}", Utc::now().format("%H%M%S"))),
         })
     }
+}
+
+/// `n` outbound invoices of one more taxpayer, two years of issue dates, 500 partners.
+async fn write_bulk(store: &SqliteStore, n: u32) -> Res<TaxpayerId> {
+    use navsync_contract::fixtures::{Spec, record, taxpayer};
+    use navsync_domain::ports::InvoiceRepository;
+    let started = std::time::Instant::now();
+    let owner = taxpayer(3_100_001);
+    let first = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).ok_or("date")?;
+    let mut batch = Vec::with_capacity(1000);
+    for i in 0..n {
+        let mut spec = Spec::new(owner, Direction::Outbound, &format!("BULK-{:06}", i + 1));
+        spec.issue_date = first + chrono::Days::new(u64::from(i % 730));
+        spec.partner = Some(taxpayer(4_000_000 + i % 500));
+        spec.partner_name = Some(format!("Partner {} Kft.", i % 500));
+        spec.gross_huf = rust_decimal::Decimal::new(i64::from(i % 100_000) * 1_270 + 100, 2);
+        spec.lines = 1;
+        batch.push(record(&spec));
+        if batch.len() == 1000 || i + 1 == n {
+            store.put_many(&batch).await?;
+            batch.clear();
+        }
+    }
+    eprintln!(
+        "e2e-server: wrote {n} bulk invoices of {owner} in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(owner)
 }
 
 fn lookback_default() -> Lookback {
@@ -279,6 +311,12 @@ async fn run() -> Res<()> {
         started.elapsed().as_secs_f64()
     );
 
+    let bulk = if args.bulk > 0 {
+        Some(write_bulk(&syncer.store, args.bulk).await?)
+    } else {
+        None
+    };
+
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await?;
     let addr = listener.local_addr()?;
     let base = format!("http://{addr}");
@@ -323,7 +361,8 @@ async fn run() -> Res<()> {
 
     let key = EncodingKey::from_rsa_pem(SIGNING_PEM)?;
     let group = |t: &TaxpayerId| format!("taxpayer-{t}");
-    let all: Vec<String> = taxpayers.iter().map(group).collect();
+    let mut all: Vec<String> = taxpayers.iter().map(group).collect();
+    all.extend(bulk.iter().map(group));
     let hour = now() + 3600;
     let tokens = json!({
         "reader": sign(&key, "reader-1", &all[..1], hour)?,
@@ -337,6 +376,7 @@ async fn run() -> Res<()> {
             "url": base,
             "taxpayers": taxpayers.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "tokens": tokens,
+            "bulk_taxpayer": bulk.map(|t| t.to_string()),
         })
     );
 
