@@ -42,7 +42,7 @@ const UNKNOWN_CASE: &str = "UNKNOWN";
 
 pub(crate) struct DocumentBuilder {
     version: SchemaVersion,
-    root_path: String,
+    root_path: &'static str,
     invoice_number: Option<InvoiceNumber>,
     issue_date: Option<NaiveDate>,
     completeness: Option<bool>,
@@ -59,7 +59,6 @@ pub(crate) struct DocumentBuilder {
 
 #[derive(Default)]
 struct InvoiceBuilder {
-    path: String,
     batch_index: Option<u32>,
     category: Option<InvoiceCategory>,
     supplier: Party,
@@ -142,7 +141,8 @@ struct AddressParts {
 }
 
 impl DocumentBuilder {
-    pub(crate) fn new(version: SchemaVersion, root_path: String) -> Self {
+    /// `root_path` is `/InvoiceData` or (1.x) `/Invoice`.
+    pub(crate) fn new(version: SchemaVersion, root_path: &'static str) -> Self {
         Self {
             version,
             root_path,
@@ -161,15 +161,13 @@ impl DocumentBuilder {
         }
     }
 
-    /// An element started; `path` is its own path.
-    pub(crate) fn open(&mut self, tag: Tag, parent: Tag, path: &dyn Display) {
+    /// An element started.
+    pub(crate) fn open(&mut self, tag: Tag, parent: Tag) {
         use Tag::*;
         match tag {
-            Invoice if matches!(parent, InvoiceMain | BatchInvoice) => {
-                self.new_invoice(parent, path)
-            }
+            Invoice if matches!(parent, InvoiceMain | BatchInvoice) => self.new_invoice(parent),
             // 1.x: <Invoice><invoiceExchange> is the invoice.
-            InvoiceExchange if parent == InvoiceRoot => self.new_invoice(parent, path),
+            InvoiceExchange if parent == InvoiceRoot => self.new_invoice(parent),
             Line if self.invoice.is_some() => self.line = Some(LineBuilder::default()),
             SummaryByVatRate | SummarySimplified if self.invoice.is_some() => {
                 self.row = Some(RowBuilder {
@@ -197,14 +195,13 @@ impl DocumentBuilder {
         }
     }
 
-    fn new_invoice(&mut self, parent: Tag, path: &dyn Display) {
+    fn new_invoice(&mut self, parent: Tag) {
         let batch_index = if parent == Tag::BatchInvoice {
             self.pending_batch_index.take()
         } else {
             None
         };
         self.invoice = Some(InvoiceBuilder {
-            path: path.to_string(),
             batch_index,
             ..InvoiceBuilder::default()
         });
@@ -511,7 +508,7 @@ impl DocumentBuilder {
             }
             Invoice | InvoiceExchange => {
                 if let Some(inv) = self.invoice.take() {
-                    let invoice = self.finish_invoice(inv)?;
+                    let invoice = self.finish_invoice(inv, path)?;
                     self.invoices.push(invoice);
                 }
             }
@@ -520,31 +517,32 @@ impl DocumentBuilder {
         Ok(())
     }
 
-    fn finish_invoice(&self, inv: InvoiceBuilder) -> Result<Invoice, ParseError> {
+    /// `path` is the invoice element's; error paths are only rendered for an error.
+    fn finish_invoice(
+        &self,
+        inv: InvoiceBuilder,
+        path: &dyn Display,
+    ) -> Result<Invoice, ParseError> {
         let head = match self.version {
             SchemaVersion::V1 => "invoiceHead/invoiceData",
             _ => "invoiceHead/invoiceDetail",
         };
         let missing_head = |name: &str| ParseError::Missing {
-            path: format!("{}/{head}/{name}", inv.path),
+            path: format!("{path}/{head}/{name}"),
         };
-        let (doc_number, doc_date) = match self.version {
-            SchemaVersion::V1 => (
-                format!("{}/{head}/invoiceNumber", inv.path),
-                format!("{}/{head}/invoiceIssueDate", inv.path),
-            ),
-            _ => (
-                format!("{}/invoiceNumber", self.root_path),
-                format!("{}/invoiceIssueDate", self.root_path),
-            ),
+        let missing_doc = |name: &str| ParseError::Missing {
+            path: match self.version {
+                SchemaVersion::V1 => format!("{path}/{head}/{name}"),
+                _ => format!("{}/{name}", self.root_path),
+            },
         };
         let invoice_number = self
             .invoice_number
             .clone()
-            .ok_or(ParseError::Missing { path: doc_number })?;
+            .ok_or_else(|| missing_doc("invoiceNumber"))?;
         let issue_date = self
             .issue_date
-            .ok_or(ParseError::Missing { path: doc_date })?;
+            .ok_or_else(|| missing_doc("invoiceIssueDate"))?;
         let completeness_indicator = match (self.version, self.completeness) {
             (_, Some(c)) => c,
             (SchemaVersion::V3, None) => {
@@ -569,7 +567,7 @@ impl DocumentBuilder {
         };
         let modification = if inv.reference {
             let missing_ref = |name: &str| ParseError::Missing {
-                path: format!("{}/invoiceReference/{name}", inv.path),
+                path: format!("{path}/invoiceReference/{name}"),
             };
             Some(ModificationReference {
                 original_invoice_number: inv
@@ -609,21 +607,14 @@ impl DocumentBuilder {
     }
 
     pub(crate) fn finish(self) -> Result<InvoiceData, ParseError> {
-        let (number_path, date_path) = match self.version {
-            SchemaVersion::V1 => (
-                format!(
-                    "{}/invoiceExchange/invoiceHead/invoiceData/invoiceNumber",
-                    self.root_path
-                ),
-                format!(
-                    "{}/invoiceExchange/invoiceHead/invoiceData/invoiceIssueDate",
-                    self.root_path
-                ),
-            ),
-            _ => (
-                format!("{}/invoiceNumber", self.root_path),
-                format!("{}/invoiceIssueDate", self.root_path),
-            ),
+        let root = self.root_path;
+        let missing = |name: &str| ParseError::Missing {
+            path: match self.version {
+                SchemaVersion::V1 => {
+                    format!("{root}/invoiceExchange/invoiceHead/invoiceData/{name}")
+                }
+                _ => format!("{root}/{name}"),
+            },
         };
         if self.invoices.is_empty() {
             let path = match self.version {
@@ -636,10 +627,8 @@ impl DocumentBuilder {
             schema_version: self.version,
             invoice_number: self
                 .invoice_number
-                .ok_or(ParseError::Missing { path: number_path })?,
-            issue_date: self
-                .issue_date
-                .ok_or(ParseError::Missing { path: date_path })?,
+                .ok_or_else(|| missing("invoiceNumber"))?,
+            issue_date: self.issue_date.ok_or_else(|| missing("invoiceIssueDate"))?,
             completeness_indicator: self.completeness.unwrap_or(false),
             invoices: self.invoices,
         })

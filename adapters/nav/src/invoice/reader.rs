@@ -144,7 +144,7 @@ impl<'a> Pass<'a> {
                 if tag != Tag::Other
                     && let Some(doc) = self.doc.as_mut()
                 {
-                    doc.open(tag, parent, &ElementPath(&self.names));
+                    doc.open(tag, parent);
                 }
             }
         }
@@ -188,7 +188,12 @@ impl<'a> Pass<'a> {
         };
         match version {
             Some(version) if root_ok => {
-                self.doc = Some(DocumentBuilder::new(version, self.path().to_string()));
+                let root_path = if tag == Tag::InvoiceRoot {
+                    "/Invoice"
+                } else {
+                    "/InvoiceData"
+                };
+                self.doc = Some(DocumentBuilder::new(version, root_path));
                 Ok(())
             }
             _ => Err(ParseError::NotInvoice {
