@@ -215,8 +215,13 @@ function renderSignIn(params) {
   function newPassword(form, username, cognitoSession) {
     const pw = h('input', { type: 'password', autocomplete: 'new-password', required: true, id: 'new-password', 'aria-describedby': 'pw-rules' });
     const pw2 = h('input', { type: 'password', autocomplete: 'new-password', required: true, id: 'confirm-password' });
-    const rules = session.PASSWORD_RULES.map(([key]) => h('li', { dataset: { rule: key } }, t(key)));
-    const check = () => session.PASSWORD_RULES.forEach(([, ok], i) => rules[i].classList.toggle('met', ok(pw.value)));
+    const marks = session.PASSWORD_RULES.map(() => h('span', { class: 'sr-only' }, ` (${t('rule.unmet')})`));
+    const rules = session.PASSWORD_RULES.map(([key], i) => h('li', { dataset: { rule: key } }, t(key), marks[i]));
+    const check = () => session.PASSWORD_RULES.forEach(([, ok], i) => {
+      const met = ok(pw.value);
+      rules[i].classList.toggle('met', met);
+      marks[i].textContent = ` (${t(met ? 'rule.met' : 'rule.unmet')})`;
+    });
     pw.addEventListener('input', check);
     const submit = h('button', { type: 'submit', class: 'primary' }, t('signin.setPassword'));
     const np = h('form', { class: 'card', id: 'new-password-form' },
@@ -355,7 +360,7 @@ function renderList(params) {
   const summary = h('p', { class: 'summary', id: 'list-summary', 'aria-live': 'polite' }, t('loading'));
   const prev = h('a', { class: 'button', id: 'prev-page', 'aria-disabled': 'true', role: 'link' }, t('list.prev'));
   const next = h('a', { class: 'button', id: 'next-page', 'aria-disabled': 'true', role: 'link' }, t('list.next'));
-  const pager = h('nav', { class: 'pager', 'aria-label': 'Pagination' }, prev, h('span', { class: 'page' }, t('list.countUnknown', { page })), next);
+  const pager = h('nav', { class: 'pager', 'aria-label': t('list.pages') }, prev, h('span', { class: 'page' }, t('list.countUnknown', { page })), next);
 
   const dialect = h('select', { id: 'csv-dialect', 'aria-label': t('export.dialect') },
     ['excel_hu', 'rfc4180'].map((d) => h('option', { value: d }, t(`export.${d}`))));

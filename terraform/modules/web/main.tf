@@ -234,8 +234,9 @@ resource "aws_s3_object" "file" {
   source       = "${var.dist_dir}/${each.value}"
   etag         = filemd5("${var.dist_dir}/${each.value}")
   content_type = lookup(local.content_types, reverse(split(".", each.value))[0], "application/octet-stream")
-  # index.html and config.json must change at once on a deploy; hashed assets may be cached.
-  cache_control = can(regex("(^|/)index\\.html$", each.value)) ? "no-cache" : null
+  # The UI ships without a build step, so its modules have no content-hashed names: every file
+  # is revalidated (ETag), or a deploy could pair a new index.html with yesterday's app.js.
+  cache_control = "no-cache"
 }
 
 resource "aws_s3_object" "config" {
