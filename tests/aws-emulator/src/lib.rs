@@ -499,3 +499,28 @@ mod localstack {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_names_differ_and_are_valid_bucket_and_table_names() {
+        let names: Vec<String> = (0..50)
+            .map(|_| unique_name("Contract_Tests-With-A-Rather-Long-Prefix"))
+            .collect();
+        let mut distinct = names.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), names.len());
+        for n in &names {
+            assert!((3..=63).contains(&n.len()), "{n}");
+            assert!(
+                n.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{n}"
+            );
+        }
+        assert!(new_ssm_prefix("ssm").starts_with("/navsync-test/ssm-"));
+    }
+}
