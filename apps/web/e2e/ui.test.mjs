@@ -291,6 +291,21 @@ test('a session that expires sends the user to sign in and back to where they we
   await page.context().close();
 });
 
+test('the session ends when the token expires, even while the user only reads', async () => {
+  const page = await newPage();
+  await page.clock.install();
+  await signIn(page);
+  await listLoaded(page);
+  await page.locator('#invoice-table tbody tr.row th a').first().click();
+  await page.locator('.detail-body[aria-busy="false"] h1').waitFor();
+  const hash = new URL(page.url()).hash;
+  await page.clock.fastForward('01:00:30'); // past the token's one-hour exp
+  await page.locator('#token-form').waitFor();
+  ok((await page.locator('#signin-note').textContent()).startsWith('A munkamenet lejárt'), 'expired note');
+  eq(new URL(page.url()).searchParams.get('next') ?? new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('next'), hash, 'where to come back to');
+  await page.context().close();
+});
+
 test('sync status per taxpayer; an admin starts a sync and sees its result', async () => {
   const page = await newPage();
   await signIn(page, TOK.reader_all, '#/sync');

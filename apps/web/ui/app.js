@@ -612,6 +612,20 @@ function renderSync() {
 
 // ---------- main ----------
 
+let expiryTimer;
+/** Ends the session when the token's exp passes, even with no request in flight. */
+function watchExpiry() {
+  clearTimeout(expiryTimer);
+  const exp = session.claims(session.token() ?? '')?.exp;
+  if (typeof exp !== 'number') return;
+  const ms = Math.min(Math.max(exp * 1000 - Date.now(), 0), 2 ** 31 - 1);
+  expiryTimer = setTimeout(() => {
+    if (!session.token()) return;
+    if (session.expired()) endSession('expired');
+    else watchExpiry();
+  }, ms);
+}
+
 async function loadMe() {
   if (state.me || !session.token()) return;
   state.me = await api.json('/v1/me');
@@ -637,6 +651,7 @@ async function render({ keepFocus } = {}) {
       return;
     }
     renderChrome(true);
+    watchExpiry();
     if (path === '/invoices' || path === '/' || path === '') renderList(params);
     else if (path.startsWith('/invoice/')) renderDetail(path, params);
     else if (path === '/sync') renderSync();
