@@ -703,6 +703,16 @@ impl InvoiceQueries for DynamoStore {
                 ));
             }
         }
+        if let (Some(from), Some(to)) = (query.issue_date_from, query.issue_date_to)
+            && from > to
+        {
+            // Nothing matches; DynamoDB would refuse the inverted BETWEEN as a bad request.
+            return Ok(InvoicePage {
+                items: Vec::new(),
+                next_cursor: None,
+                total: None,
+            });
+        }
         match query.invoice_number_prefix.as_deref() {
             Some(prefix) if !prefix.is_empty() && query.partner_tax_number.is_none() => {
                 self.search_prefix(query, prefix, after, limit).await

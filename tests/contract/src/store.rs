@@ -240,6 +240,18 @@ pub fn queries(a: navsync_domain::TaxpayerId) -> Vec<InvoiceQuery> {
             currency: Some("CHF".into()),
             ..base(dir)
         });
+        // An inverted range matches nothing (and is not an error).
+        qs.push(InvoiceQuery {
+            issue_date_from: Some(d(3, 1)),
+            issue_date_to: Some(d(1, 1)),
+            ..base(dir)
+        });
+        qs.push(InvoiceQuery {
+            issue_date_from: Some(d(3, 1)),
+            issue_date_to: Some(d(1, 1)),
+            invoice_number_prefix: Some("SZ".into()),
+            ..base(dir)
+        });
     }
     qs
 }
