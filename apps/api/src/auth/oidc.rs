@@ -89,6 +89,9 @@ const MAX_JWKS_BYTES: usize = 256 * 1024;
 
 struct FetchGate {
     last_attempt: Option<Instant>,
+    /// Whether that attempt failed: until the next one, an unknown `kid` is then "cannot
+    /// verify now" (503), not "invalid token" (401), so clients do not drop good tokens.
+    last_failed: bool,
 }
 
 /// [`super::TokenVerifier`] for Cognito and other RS256 OIDC issuers.
@@ -126,7 +129,10 @@ impl OidcVerifier {
             config,
             http,
             keys: RwLock::new(HashMap::new()),
-            gate: tokio::sync::Mutex::new(FetchGate { last_attempt: None }),
+            gate: tokio::sync::Mutex::new(FetchGate {
+                last_attempt: None,
+                last_failed: false,
+            }),
         }
     }
 
@@ -147,12 +153,16 @@ impl OidcVerifier {
             .last_attempt
             .is_none_or(|t| t.elapsed() >= self.config.jwks.min_refetch_interval);
         if !due {
-            return Err(AuthError::Invalid(
-                "token is signed with an unknown key (kid)".into(),
-            ));
+            return Err(if gate.last_failed {
+                AuthError::Unavailable("the last JWKS fetch failed; retrying later".into())
+            } else {
+                AuthError::Invalid("token is signed with an unknown key (kid)".into())
+            });
         }
         gate.last_attempt = Some(Instant::now());
-        let fresh = self.fetch().await?;
+        let fetched = self.fetch().await;
+        gate.last_failed = fetched.is_err();
+        let fresh = fetched?;
         tracing::info!(keys = fresh.len(), "fetched JWKS");
         let found = fresh.get(kid).cloned();
         if let Ok(mut keys) = self.keys.write() {
