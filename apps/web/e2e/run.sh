@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The web UI's end-to-end run: installs what it needs (Debian's chromium, the npm test package),
 # builds and starts the e2e server (NAV simulator synced into SQLite, API + UI on 127.0.0.1;
-# with a moto Cognito when moto is installed), runs the tests in headless Chromium, stops every
-# process it started by PID. Screenshots go to target/ui-screenshots/. The last line printed is
+# with a moto Cognito when moto is installed) and runs the tests in headless Chromium; then runs
+# them again against `navsync serve` (data from `navsync demo`, tokens from `navsync token
+# create`). Stops every process it started by PID. Screenshots go to target/ui-screenshots/. The last line printed is
 # "N passed, M failed"; the exit status is non-zero on any failure.
 # NAVSYNC_E2E_BULK: invoices of the large taxpayer written into the store (default 100000; 0: none).
 set -euo pipefail
@@ -24,9 +25,11 @@ finish() {
 }
 trap finish EXIT
 
+passed=0
+failed=0
 fail() {
   echo "run.sh: $*" >&2
-  echo "0 passed, 1 failed"
+  echo "$passed passed, $((failed + 1)) failed"
   exit 1
 }
 
@@ -99,15 +102,71 @@ PY
   info="$work/info.json"
 fi
 
-# --- the tests ---
+# --- the tests: first against the e2e server, then against `navsync serve` ---
 shots="$root/target/ui-screenshots"
 rm -rf "$shots"
-set +e
-NAVSYNC_E2E_INFO="$info" SCREENSHOT_DIR="$shots" CHROMIUM="$chromium_bin" node "$here/ui.test.mjs" | tee "$work/tests.out"
-status=${PIPESTATUS[0]}
-set -e
+run_tests() { # info-file screenshot-dir label
+  log "tests against $3"
+  set +e
+  NAVSYNC_E2E_INFO="$1" SCREENSHOT_DIR="$2" CHROMIUM="$chromium_bin" node "$here/ui.test.mjs" | tee "$work/tests.out"
+  set -e
+  local line
+  line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/tests.out" | tail -1)"
+  if [ -z "$line" ]; then
+    failed=$((failed + 1))
+  else
+    passed=$((passed + ${line%% passed*}))
+    failed=$((failed + $(echo "$line" | sed -E 's/.*, ([0-9]+) failed/\1/')))
+  fi
+}
+run_tests "$info" "$shots" "the e2e server (examples/e2e-server.rs)"
+kill "$server_pid" 2>/dev/null || true
+wait "$server_pid" 2>/dev/null || true
+
+# `navsync serve` over a data directory that `navsync demo` filled from the simulator, with
+# tokens from `navsync token create`. Skipped (and said so) while the CLI does not build.
+navsync="$target/debug/navsync"
+if (cd "$root" && cargo build --quiet -p navsync-cli) 2>"$work/cli-build.err" && [ -x "$navsync" ]; then
+  data="$work/serve-data"
+  demo_port="$(port_free)"
+  "$navsync" demo --port "$demo_port" --invoices 150 --data-dir "$data" >"$work/demo.out" 2>"$work/demo.err" &
+  demo_pid=$!
+  pids+=("$demo_pid")
+  for _ in $(seq 1 1200); do
+    grep -q '^eyJ' "$work/demo.out" 2>/dev/null && break
+    kill -0 "$demo_pid" 2>/dev/null || { cat "$work/demo.err" >&2; fail "navsync demo exited"; }
+    sleep 0.5
+  done
+  grep -q '^eyJ' "$work/demo.out" || fail "navsync demo did not finish its sync in 600 s"
+  kill "$demo_pid"
+  wait "$demo_pid" 2>/dev/null || true
+  mapfile -t tps < <(grep -oE 'simulated taxpayer [0-9]{8}' "$work/demo.err" | awk '{print $3}')
+  [ "${#tps[@]}" -ge 2 ] || fail "navsync demo named no taxpayers"
+  mint() { "$navsync" token create --data-dir "$data" --valid-for-hours 1 "$@"; }
+  reader="$(mint --taxpayer "${tps[0]}" --taxpayer "${tps[1]}" --role reader --subject e2e-reader)"
+  admin="$(mint --taxpayer "${tps[0]}" --taxpayer "${tps[1]}" --role admin --subject e2e-admin)"
+  serve_port="$(port_free)"
+  "$navsync" serve --data-dir "$data" --bind "127.0.0.1:$serve_port" >"$work/serve.out" 2>"$work/serve.err" &
+  serve_pid=$!
+  pids+=("$serve_pid")
+  for _ in $(seq 1 200); do
+    curl -fsS "http://127.0.0.1:$serve_port/health" >/dev/null 2>&1 && break
+    kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.err" >&2; fail "navsync serve exited"; }
+    sleep 0.2
+  done
+  python3 - "$work/serve-info.json" "http://127.0.0.1:$serve_port" "${tps[0]}" "${tps[1]}" "$reader" "$admin" <<'PY'
+import json, sys
+out, url, a, b, reader, admin = sys.argv[1:]
+# No sync_now: `navsync serve` without a configuration has no NAV credentials to sync with.
+json.dump({"url": url, "taxpayers": [a, b], "tokens": {"reader_all": reader, "admin": admin},
+           "sync_now": False}, open(out, "w"))
+PY
+  run_tests "$work/serve-info.json" "$shots/navsync-serve" "navsync serve"
+else
+  log "navsync-cli does not build here; the navsync serve pass is skipped:"
+  tail -5 "$work/cli-build.err" >&2
+fi
+
 log "screenshots in $shots; took $(( $(date +%s) - started )) s"
-summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/tests.out" | tail -1)"
-[ -n "$summary" ] || summary="0 passed, 1 failed"
-echo "$summary"
-[ "$status" = 0 ] || exit 1
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
