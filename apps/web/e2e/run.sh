@@ -48,6 +48,7 @@ fi
 
 # --- the test package (playwright-core only; it downloads no browser) ---
 command -v node >/dev/null || fail "node is needed (Debian: apt-get install nodejs npm)"
+command -v python3 >/dev/null || fail "python3 is needed"
 (cd "$here" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
   || fail "npm ci failed in apps/web/e2e"
 
@@ -57,6 +58,8 @@ log "building the e2e server"
 (cd "$root" && cargo build --quiet -p navsync-web --example e2e-server) || fail "cargo build failed"
 server="$target/debug/examples/e2e-server"
 
+# Answers 2xx? (python3 rather than curl, which a fresh machine may lack.)
+http_ok() { python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$1" >/dev/null 2>&1; }
 port_free() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 cognito_args=()
@@ -67,7 +70,7 @@ if command -v moto_server >/dev/null 2>&1 && python3 -c 'import moto, boto3' 2>/
   pids+=("$!")
   moto_url="http://127.0.0.1:$moto_port"
   for _ in $(seq 1 100); do
-    curl -fsS "$moto_url/moto-api/" >/dev/null 2>&1 && break
+    http_ok "$moto_url/moto-api/" && break
     sleep 0.2
   done
   python3 "$here/cognito_setup.py" pool "$moto_url" >"$work/pool.json" || fail "cannot set up Cognito in moto"
@@ -150,7 +153,7 @@ if (cd "$root" && cargo build --quiet -p navsync-cli) 2>"$work/cli-build.err" &&
   serve_pid=$!
   pids+=("$serve_pid")
   for _ in $(seq 1 200); do
-    curl -fsS "http://127.0.0.1:$serve_port/health" >/dev/null 2>&1 && break
+    http_ok "http://127.0.0.1:$serve_port/health" && break
     kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.err" >&2; fail "navsync serve exited"; }
     sleep 0.2
   done

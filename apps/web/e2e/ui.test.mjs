@@ -331,7 +331,9 @@ test('sync status per taxpayer; an admin starts a sync and sees its result', asy
     const { detail } = await res.json();
     await card.locator('.sync-now').click();
     await admin.waitForFunction((tp) => document.querySelector(`.sync-card[data-taxpayer="${tp}"] .sync-result`)?.textContent.length > 0, TP_B);
-    ok((await card.locator('.sync-result').textContent()).includes(detail), `shows "${detail}"`);
+    const shown = await card.locator('.sync-result').textContent();
+    eq(shown, `A szinkronizálás nem indult el: ${detail}`, 'shows why');
+    eq(await card.locator('.sync-result').evaluate((el) => getComputedStyle(el).color), 'rgb(164, 38, 44)', 'in the error colour');
     ok(await card.locator('.sync-now').isEnabled(), 'the button can be used again');
     await shot(admin, '07-sync-status');
     await admin.context().close();

@@ -585,7 +585,9 @@ function syncCard(tp) {
           card.querySelector('.sync-now')?.focus();
         } catch (e) {
           if (e instanceof api.SessionEnded) return;
-          result.textContent = errorMessage(e);
+          // 409/501: the server refused (running already, no credentials, no "sync now" here).
+          result.textContent = e instanceof api.ApiError && e.status >= 400 && e.status !== 503
+            ? t('sync.refused', { detail: e.message }) : errorMessage(e);
           result.classList.add('form-error');
           button.disabled = false;
           button.textContent = t('sync.now');
