@@ -93,9 +93,14 @@ function translateStatic() {
 }
 
 function taxpayers() {
+  // /v1/me is the authority; an admin may read every taxpayer, so the ones the token's claims
+  // name (custom:taxpayers, taxpayer-* groups) and one typed in are offered too.
   const set = new Set(state.me?.taxpayers ?? []);
-  const extra = localStorage.getItem('navsync.extraTaxpayer');
-  if (state.me?.admin && extra) set.add(extra);
+  if (state.me?.admin) {
+    for (const id of session.claimedTaxpayers(session.claims(session.token() ?? '') ?? {})) set.add(id);
+    const extra = localStorage.getItem('navsync.extraTaxpayer');
+    if (extra) set.add(extra);
+  }
   return [...set].sort();
 }
 
