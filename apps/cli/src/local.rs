@@ -4,7 +4,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use navsync_fs_archive::FsArchive;
@@ -21,10 +21,14 @@ impl DataDir {
     pub const CURSOR_KEY: &str = "cursor.key";
     pub const TOKEN_KEY: &str = "token.key";
 
-    /// Opens (creating it, mode 0700) the data directory at `root`.
+    /// Opens (creating it, mode 0700) the data directory at `root`. An existing directory keeps
+    /// the mode its owner gave it.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, String> {
         let root = root.into();
-        fs::create_dir_all(&root)
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&root)
             .map_err(|e| format!("cannot create the data directory {}: {e}", root.display()))?;
         let root = root
             .canonicalize()
