@@ -32,4 +32,7 @@ if [ -x scripts/check-terraform.sh ]; then
   scripts/check-terraform.sh
 fi
 
+step "web UI end-to-end tests (headless Chromium)"
+apps/web/e2e/run.sh
+
 step "all checks passed"
