@@ -207,6 +207,8 @@ pub fn print_summaries(summaries: &[RunSummary]) {
 }
 
 pub async fn run(args: SyncArgs) -> Result<(), String> {
+    // First, so Ctrl-C during startup also ends with the message below.
+    let interrupted = crate::shutdown_signal();
     let config = LocalConfig::load(&args.config).map_err(|e| e.to_string())?;
     let data = DataDir::open(&config.data_dir)?;
     let nav = args
@@ -245,7 +247,7 @@ pub async fn run(args: SyncArgs) -> Result<(), String> {
     // point loses nothing: the next run resumes from the watermark and skips what is stored.
     let summaries = tokio::select! {
         summaries = work => summaries.expect("nothing else runs a sync in this process"),
-        _ = crate::shutdown_signal() => {
+        _ = interrupted => {
             return Err("interrupted; nothing is lost, the next run resumes where this one stopped".into());
         }
     };
