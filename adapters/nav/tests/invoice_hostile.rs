@@ -210,13 +210,33 @@ fn missing_and_invalid_values_name_their_path() {
         "<paymentDate>2021-02-30</paymentDate>",
     );
     assert!(error_of(&bad_date).to_string().contains("paymentDate"));
-    let bad_tax = original.replace(
+    // A customer tax number failing its check digit (NAV only warns) leaves the customer without
+    // one; the rest of the invoice stands.
+    let bad_customer_tax = original.replace(
         "<base:taxpayerId>99887764</base:taxpayerId>",
         "<base:taxpayerId>99887765</base:taxpayerId>",
     );
-    let err = error_of(&bad_tax).to_string();
+    let data = parse_invoice_data(bad_customer_tax.as_bytes()).expect("still an invoice");
+    let invoice = &data.invoices[0];
+    assert_eq!(invoice.customer.tax_number, None);
+    assert_eq!(
+        invoice
+            .supplier
+            .tax_number
+            .as_ref()
+            .unwrap()
+            .taxpayer_id
+            .to_string(),
+        "99999999"
+    );
+    // The supplier's must be valid: NAV only takes invoices from registered taxpayers.
+    let bad_supplier_tax = original.replace(
+        "<base:taxpayerId>99999999</base:taxpayerId>",
+        "<base:taxpayerId>99999998</base:taxpayerId>",
+    );
+    let err = error_of(&bad_supplier_tax).to_string();
     assert!(
-        err.contains("customerTaxNumber/taxpayerId") && err.contains("check digit"),
+        err.contains("supplierTaxNumber/taxpayerId") && err.contains("check digit"),
         "{err}"
     );
     let bad_category = original.replace(

@@ -27,8 +27,8 @@ use std::fmt::Display;
 use chrono::NaiveDate;
 use navsync_domain::{
     Address, Invoice, InvoiceCategory, InvoiceNumber, InvoiceOperation, Line, LineModification,
-    ModificationReference, Party, PaymentMethod, SchemaVersion, TaxNumber, Totals, VatRate,
-    VatStatus, VatSummary,
+    ModificationReference, Party, PaymentMethod, SchemaVersion, TaxNumber, TaxNumberError, Totals,
+    VatRate, VatStatus, VatSummary,
 };
 use rust_decimal::Decimal;
 
@@ -483,7 +483,11 @@ impl DocumentBuilder {
                 } else {
                     &mut self.tax_number
                 };
-                let number = std::mem::take(parts).build(path)?;
+                // NAV accepts a partner tax number that fails its check digit with a warning
+                // only; refusing the document for it would hold the sync's watermark forever.
+                // The supplier, NAV's registered submitter, is always valid.
+                let lenient = tag != SupplierTaxNumber;
+                let number = std::mem::take(parts).build(path, lenient)?;
                 match (tag, parent) {
                     (SupplierTaxNumber, SupplierInfo) => inv.supplier.tax_number = number,
                     (CustomerTaxNumber, _) => inv.customer.tax_number = number,
@@ -828,16 +832,27 @@ impl VatRateBuilder {
 }
 
 impl TaxNumberParts {
-    fn build(self, path: &dyn Display) -> Result<Option<TaxNumber>, ParseError> {
+    /// `lenient`: a taxpayer id that fails only its check digit gives no tax number (with a
+    /// warning) instead of an error.
+    fn build(self, path: &dyn Display, lenient: bool) -> Result<Option<TaxNumber>, ParseError> {
         let Some(id) = self.taxpayer_id else {
             return Err(ParseError::Missing {
                 path: format!("{path}/taxpayerId"),
             });
         };
-        let taxpayer_id = id.parse().map_err(|e| ParseError::TaxNumber {
-            path: format!("{path}/taxpayerId"),
-            reason: e,
-        })?;
+        let taxpayer_id = match id.parse() {
+            Ok(id) => id,
+            Err(e @ TaxNumberError::CheckDigit { .. }) if lenient => {
+                tracing::warn!(%path, error = %e, "partner tax number ignored");
+                return Ok(None);
+            }
+            Err(e) => {
+                return Err(ParseError::TaxNumber {
+                    path: format!("{path}/taxpayerId"),
+                    reason: e,
+                });
+            }
+        };
         let vat_code = match self.vat_code {
             Some(code) => Some(match code.as_bytes() {
                 [d @ b'1'..=b'5'] => d - b'0',
