@@ -691,7 +691,7 @@ impl InvoiceQueries for DynamoStore {
 
     async fn search(&self, query: &InvoiceQuery) -> Result<InvoicePage, RepoError> {
         let limit = Self::check_limit(query)?;
-        let after = self.cursors.open(query)?;
+        let after: Option<Position> = self.cursors.open(query)?;
         if let Some(p) = &after {
             // Belt and braces: the signature already binds the cursor to this taxpayer.
             if !p
