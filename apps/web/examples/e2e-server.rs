@@ -29,7 +29,7 @@ use navsync_domain::sync::{SyncPolicy, SyncService};
 use navsync_domain::{Direction, Lookback, NavCredentials, Secret, TaxNumberError, TaxpayerId};
 use navsync_fs_archive::FsArchive;
 use navsync_nav::client::SoftwareOperation;
-use navsync_nav::{ClientConfig, Endpoint, NavClient, Software, SoftwareConfig};
+use navsync_nav::{ClientConfig, Endpoint, NavClient, Software};
 use navsync_nav_sim::SimConfig;
 use navsync_sqlite::SqliteStore;
 use navsync_web::WebConfig;
@@ -221,19 +221,6 @@ fn sign(key: &EncodingKey, sub: &str, groups: &[String], exp: u64) -> Res<String
     Ok(jsonwebtoken::encode(&header, &claims, key)?)
 }
 
-fn software() -> Res<Software> {
-    Ok(Software::new(SoftwareConfig {
-        software_id: "HU-NAVSYNC-0000001".into(),
-        software_name: "navsync".into(),
-        software_operation: SoftwareOperation::OnlineService,
-        software_main_version: env!("CARGO_PKG_VERSION").into(),
-        software_dev_name: "navsync".into(),
-        software_dev_contact: "navsync@users.noreply.github.com".into(),
-        software_dev_country_code: Some("HU".into()),
-        software_dev_tax_number: None,
-    })?)
-}
-
 #[tokio::main]
 async fn main() {
     if let Err(e) = run().await {
@@ -287,7 +274,10 @@ async fn run() -> Res<()> {
         v
     };
 
-    let mut nav_config = ClientConfig::new(Endpoint::custom(&sim.base_url())?, software()?);
+    let mut nav_config = ClientConfig::new(
+        Endpoint::custom(&sim.base_url())?,
+        Software::navsync(SoftwareOperation::OnlineService),
+    );
     nav_config.min_request_interval = None; // the simulator runs without NAV's traffic limit
     let cursor_key: Vec<u8> = (0..32u8)
         .map(|i| i.wrapping_mul(37).wrapping_add(now() as u8))
