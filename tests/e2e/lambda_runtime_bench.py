@@ -113,7 +113,16 @@ def vm(pid, field):
 
 
 def launch(bootstrap, server):
-    env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}")
+    # What Lambda sets for every function (lambda_runtime refuses to start without them).
+    env = {
+        "AWS_LAMBDA_FUNCTION_NAME": "bench",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+        "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/bench",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
+        **os.environ,
+        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
+    }
     start = time.perf_counter()
     proc = subprocess.Popen([bootstrap], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
