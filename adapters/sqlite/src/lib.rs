@@ -83,6 +83,7 @@ struct Inner {
     cursors: CursorSigner,
     /// [`search::PREFIX_PROBE_LIMIT`]; tests lower it to check both prefix plans.
     prefix_probe_limit: u32,
+    reader_cache_kib: u32,
 }
 
 fn db_err(e: rusqlite::Error) -> RepoError {
@@ -108,11 +109,46 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     amount::register(conn)
 }
 
+/// SQLite page cache per connection, in KiB. The caches are most of the store's memory: large
+/// ones serve a big store's queries and bulk loads from memory; a sync writing small batches
+/// needs little.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheSizes {
+    /// The writer's: a batch upserts into index pages all over the file (issue dates arrive in
+    /// any order), and a large cache keeps them in memory for the whole transaction instead of
+    /// spilling them to the WAL and reading them back.
+    pub writer_kib: u32,
+    /// Each reader's: holds the hot index pages of a large store.
+    pub reader_kib: u32,
+}
+
+impl CacheSizes {
+    /// For serving and bulk loads: 64 MiB writer, 32 MiB per reader.
+    pub const LARGE: CacheSizes = CacheSizes {
+        writer_kib: 65_536,
+        reader_kib: 32_768,
+    };
+    /// For a sync: 8 MiB writer, 4 MiB per reader.
+    pub const SMALL: CacheSizes = CacheSizes {
+        writer_kib: 8_192,
+        reader_kib: 4_096,
+    };
+}
+
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
-    /// `cursor_key` signs pagination cursors (at least 16 bytes; keep it secret and stable, or
-    /// cursors handed out earlier stop working).
+    /// Opens (creating if needed) the database at `path` and migrates it to the current schema,
+    /// with [`CacheSizes::LARGE`]. `cursor_key` signs pagination cursors (at least 16 bytes;
+    /// keep it secret and stable, or cursors handed out earlier stop working).
     pub fn open(path: impl AsRef<Path>, cursor_key: impl Into<Vec<u8>>) -> Result<Self, OpenError> {
+        Self::open_with_caches(path, cursor_key, CacheSizes::LARGE)
+    }
+
+    /// [`SqliteStore::open`] with the given page caches.
+    pub fn open_with_caches(
+        path: impl AsRef<Path>,
+        cursor_key: impl Into<Vec<u8>>,
+        caches: CacheSizes,
+    ) -> Result<Self, OpenError> {
         // Absolute: read connections are opened later, by path, whatever the working
         // directory is by then.
         let path = std::path::absolute(path.as_ref()).unwrap_or_else(|_| path.as_ref().into());
@@ -126,11 +162,8 @@ impl SqliteStore {
         };
         let mut writer = Connection::open(&path).map_err(sqlite)?;
         configure(&writer).map_err(sqlite)?;
-        // A batch upserts into index pages all over the file (issue dates arrive in any
-        // order); a 64 MB cache keeps them in memory for the whole transaction instead of
-        // spilling them to the WAL and reading them back.
         writer
-            .pragma_update(None, "cache_size", -65_536)
+            .pragma_update(None, "cache_size", -i64::from(caches.writer_kib))
             .map_err(sqlite)?;
         let mode: String = writer
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
@@ -153,6 +186,7 @@ impl SqliteStore {
                 idle_readers: Mutex::new(Vec::new()),
                 cursors: CursorSigner::new(cursor_key),
                 prefix_probe_limit: search::PREFIX_PROBE_LIMIT,
+                reader_cache_kib: caches.reader_kib,
             }),
         })
     }
@@ -215,8 +249,7 @@ impl Inner {
         )
         .map_err(db_err)?;
         configure(&conn).map_err(db_err)?;
-        // A page cache per reader that holds the hot index pages of a large store (32 MB).
-        conn.pragma_update(None, "cache_size", -32_768)
+        conn.pragma_update(None, "cache_size", -i64::from(self.reader_cache_kib))
             .map_err(db_err)?;
         // Read connections never write: a bug cannot slip a write past the writer's mutex.
         conn.pragma_update(None, "query_only", true)

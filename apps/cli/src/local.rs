@@ -8,7 +8,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use navsync_fs_archive::FsArchive;
-use navsync_sqlite::SqliteStore;
+use navsync_sqlite::{CacheSizes, SqliteStore};
 
 #[derive(Debug, Clone)]
 pub struct DataDir {
@@ -40,9 +40,11 @@ impl DataDir {
         &self.root
     }
 
-    pub fn store(&self) -> Result<SqliteStore, String> {
+    /// The invoice database, with page caches sized for `caches` (large for serving, small
+    /// for a sync, whose memory then stays near one page of invoices).
+    pub fn store(&self, caches: CacheSizes) -> Result<SqliteStore, String> {
         let path = self.root.join(Self::DATABASE);
-        SqliteStore::open(&path, self.key(Self::CURSOR_KEY)?.to_vec())
+        SqliteStore::open_with_caches(&path, self.key(Self::CURSOR_KEY)?.to_vec(), caches)
             .map_err(|e| format!("cannot open the invoice database {}: {e}", path.display()))
     }
 

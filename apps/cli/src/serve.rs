@@ -16,6 +16,7 @@ use navsync_config::LocalConfig;
 use navsync_domain::Lookback;
 use navsync_domain::ports::CredentialStore;
 use navsync_domain::sync::SyncPolicy;
+use navsync_sqlite::CacheSizes;
 
 use crate::local::DataDir;
 use crate::sync::{LocalSync, endpoint, pacing_for, print_summaries};
@@ -71,7 +72,7 @@ pub fn app<T: SyncTrigger + 'static>(
     trigger: T,
     verifiers: Vec<Arc<dyn TokenVerifier>>,
 ) -> Result<Router, String> {
-    let store = data.store()?;
+    let store = data.store(CacheSizes::LARGE)?;
     let ports = Ports {
         queries: store.clone(),
         sync_state: store,

@@ -16,7 +16,7 @@ use navsync_domain::{Direction, InvoiceKey, InvoiceRecord, Lookback, TaxpayerId}
 use navsync_fs_archive::FsArchive;
 use navsync_nav::client::SoftwareOperation;
 use navsync_nav::{ClientConfig, Endpoint, NavClient, Software};
-use navsync_sqlite::SqliteStore;
+use navsync_sqlite::{CacheSizes, SqliteStore};
 
 use crate::local::DataDir;
 
@@ -104,7 +104,7 @@ impl<K: CredentialStore> LocalSync<K> {
         config.min_request_interval = pacing;
         Ok(Self {
             nav: NavClient::new(config).map_err(|e| e.to_string())?,
-            store: data.store()?,
+            store: data.store(CacheSizes::SMALL)?,
             archive: data.archive()?,
             credentials,
             stored: Arc::new(AtomicU64::new(0)),

@@ -9,11 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
-use std::io::Read;
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -22,8 +19,11 @@ use navsync_domain::query::InvoiceQuery;
 use navsync_domain::sync::SyncPolicy;
 use navsync_domain::{Direction, TaxpayerId};
 use navsync_fs_archive::FsArchive;
-use navsync_nav_sim::{SimConfig, SimHandle};
+use navsync_nav_sim::SimConfig;
 use navsync_sqlite::SqliteStore;
+
+mod support;
+use support::{scratch_dir, spawn_sync, wait_bounded, write_config};
 
 const TAXPAYERS: usize = 2;
 const INVOICES_PER_TAXPAYER: usize = 300;
@@ -36,74 +36,6 @@ const RUN_LIMIT: Duration = Duration::from_secs(90);
 
 /// An invoice's identity within one taxpayer's direction: supplier, number, batch index.
 type Identity = (String, String, Option<u32>);
-
-fn scratch_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("navsync-interrupt-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write_config(dir: &Path, sim: &SimHandle, data_dir: &Path) -> PathBuf {
-    let mut toml = format!(
-        "nav_env = {:?}\ndata_dir = {:?}\nlookback_days = 30\n",
-        sim.base_url(),
-        data_dir.to_str().unwrap()
-    );
-    for t in sim.taxpayers() {
-        toml += &format!(
-            "\n[[taxpayer]]\ntax_number = {:?}\nlogin = {:?}\npassword = {:?}\nsign_key = {:?}\n\
-             exchange_key = {:?}\n",
-            t.tax_number, t.login, t.password, t.sign_key, t.exchange_key
-        );
-    }
-    let path = dir.join("navsync.toml");
-    fs::write(&path, toml).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-    path
-}
-
-fn spawn_sync(config: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_navsync"))
-        .args(["sync", "--config"])
-        .arg(config)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the navsync binary starts")
-}
-
-/// Waits for `child` up to `limit`; kills it and fails the test past that.
-fn wait_bounded(child: &mut Child, limit: Duration, what: &str) -> (ExitStatus, String, String) {
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: navsync sync still running after {limit:?}; killed it");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    (status, stdout, stderr)
-}
 
 #[derive(Default, Debug)]
 struct Tally {
@@ -145,7 +77,7 @@ fn interrupted_syncs_lose_nothing_and_store_nothing_twice() {
         navsync_nav_sim::start(config, listener).await.unwrap()
     });
 
-    let dir = scratch_dir();
+    let dir = scratch_dir("interrupt");
     let data_dir = dir.join("data");
     let config_path = write_config(&dir, &sim, &data_dir);
 
