@@ -25,7 +25,7 @@ step "cargo clippy (warnings denied)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test"
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
 
 if [ -x scripts/check-terraform.sh ]; then
   step "terraform checks"

@@ -56,8 +56,15 @@ impl<K: CredentialStore + 'static> SyncTrigger for LocalTrigger<K> {
             .await
             .ok_or(TriggerError::AlreadyRunning)?;
         print_summaries(&summaries);
-        if let Some(error) = summaries.iter().find_map(|s| s.error.clone()) {
-            return Err(TriggerError::Unavailable(error));
+        // Only what may pass by itself is "try again" (503); a taxpayer without credentials or
+        // a NAV rejection needs someone to act (409, with the reason).
+        if let Some(failed) = summaries.iter().find(|s| s.error.is_some()) {
+            let error = failed.error.clone().unwrap_or_default();
+            return Err(if failed.retryable == Some(true) {
+                TriggerError::Unavailable(error)
+            } else {
+                TriggerError::Refused(error)
+            });
         }
         let new: u64 = summaries.iter().map(|s| s.report.new).sum();
         Ok(SyncStarted {
