@@ -27,6 +27,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test"
 cargo test --workspace --locked --no-fail-fast
 
+step "schemathesis: the API against its OpenAPI document"
+scripts/schemathesis.sh
+
 if [ -x scripts/check-terraform.sh ]; then
   step "terraform checks"
   scripts/check-terraform.sh
