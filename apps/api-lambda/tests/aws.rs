@@ -11,6 +11,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Context, LambdaEvent};
 use navsync_api_lambda::{Config, LambdaBody, app, with_authorizer_claims};
+use navsync_aws_emulator::cognito::{Cognito, authorizer_claims};
 use navsync_aws_emulator::{self as emu, aws_sdk_ssm};
 use navsync_contract::archive::sample_xml;
 use navsync_contract::fixtures::{taxpayer, varied};
@@ -26,137 +27,6 @@ use tower::ServiceExt;
 const WITH_AUTHORIZER: &str = include_str!("events/apigw-v2-jwt-authorizer.json");
 const NO_AUTHORIZER: &str = include_str!("events/apigw-v2-no-authorizer.json");
 const CURSOR_KEY: &str = "k3y-for-signing-cursors-0123456789abcdefghijklmnopqrstuvwxyzABCD";
-
-/// Cognito in the emulator, over its JSON protocol (no SDK crate just for tests).
-struct Cognito {
-    http: reqwest::Client,
-    endpoint: String,
-    pool: String,
-    client_id: String,
-}
-
-impl Cognito {
-    async fn call(http: &reqwest::Client, endpoint: &str, action: &str, body: Value) -> Value {
-        let res = http
-            .post(endpoint)
-            .header("content-type", "application/x-amz-json-1.1")
-            .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{action}"))
-            // moto reads the region from the credential scope; the signature is not checked.
-            .header(
-                "authorization",
-                format!("AWS4-HMAC-SHA256 Credential=testing/20260101/{}/cognito-idp/aws4_request, SignedHeaders=host, Signature=00", emu::REGION),
-            )
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        let text = res.text().await.unwrap();
-        assert!(status.is_success(), "{action}: {status} {text}");
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    }
-
-    async fn new_pool() -> Self {
-        let http = reqwest::Client::new();
-        let endpoint = emu::emulator().endpoint().to_owned();
-        let pool = Self::call(
-            &http,
-            &endpoint,
-            "CreateUserPool",
-            json!({"PoolName": emu::unique_name("pool")}),
-        )
-        .await["UserPool"]["Id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let client_id = Self::call(
-            &http,
-            &endpoint,
-            "CreateUserPoolClient",
-            json!({"UserPoolId": pool, "ClientName": "web",
-                   "ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}),
-        )
-        .await["UserPoolClient"]["ClientId"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        Self {
-            http,
-            endpoint,
-            pool,
-            client_id,
-        }
-    }
-
-    fn issuer(&self) -> String {
-        format!(
-            "https://cognito-idp.{}.amazonaws.com/{}",
-            emu::REGION,
-            self.pool
-        )
-    }
-
-    fn jwks_url(&self) -> String {
-        format!("{}/{}/.well-known/jwks.json", self.endpoint, self.pool)
-    }
-
-    /// A user in `groups`; returns its (access, id) tokens.
-    async fn user(&self, name: &str, groups: &[String]) -> (String, String) {
-        let c = |action: &'static str, body: Value| {
-            Self::call(&self.http, &self.endpoint, action, body)
-        };
-        c("AdminCreateUser", json!({"UserPoolId": self.pool, "Username": name, "TemporaryPassword": "Temp-Pass1!", "MessageAction": "SUPPRESS"})).await;
-        c("AdminSetUserPassword", json!({"UserPoolId": self.pool, "Username": name, "Password": "Real-Pass1!", "Permanent": true})).await;
-        for g in groups {
-            c(
-                "CreateGroup",
-                json!({"UserPoolId": self.pool, "GroupName": g}),
-            )
-            .await;
-            c(
-                "AdminAddUserToGroup",
-                json!({"UserPoolId": self.pool, "Username": name, "GroupName": g}),
-            )
-            .await;
-        }
-        let auth = c(
-            "AdminInitiateAuth",
-            json!({"UserPoolId": self.pool, "ClientId": self.client_id, "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
-                   "AuthParameters": {"USERNAME": name, "PASSWORD": "Real-Pass1!"}}),
-        )
-        .await;
-        let r = &auth["AuthenticationResult"];
-        (
-            r["AccessToken"].as_str().unwrap().into(),
-            r["IdToken"].as_str().unwrap().into(),
-        )
-    }
-}
-
-/// The claims of a token as API Gateway's JWT authorizer hands them on: strings, arrays `[a b]`.
-fn authorizer_claims(token: &str) -> Map<String, Value> {
-    let payload = token.split('.').nth(1).unwrap();
-    let claims: Map<String, Value> =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
-    claims
-        .into_iter()
-        .map(|(k, v)| {
-            let s = match v {
-                Value::String(s) => s,
-                Value::Array(items) => format!(
-                    "[{}]",
-                    items
-                        .iter()
-                        .map(|i| i.as_str().unwrap_or_default())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ),
-                other => other.to_string(),
-            };
-            (k, Value::String(s))
-        })
-        .collect()
-}
 
 struct World {
     router: axum::Router,
@@ -230,8 +100,13 @@ impl World {
         }
 
         let cognito = Cognito::new_pool().await;
-        let (a_access, a_id) = cognito.user("alice", &[format!("taxpayer-{a}")]).await;
-        let (admin, _) = cognito.user("root", &["admins".to_owned()]).await;
+        let group_a = format!("taxpayer-{a}");
+        for g in [&group_a, "admins"] {
+            cognito.group(g).await;
+        }
+        let alice = cognito.user("alice", std::slice::from_ref(&group_a)).await;
+        let (a_access, a_id) = (alice.access, alice.id);
+        let admin = cognito.user("root", &["admins".to_owned()]).await.access;
         let config = Config::from_lookup(|name| {
             Some(match name {
                 "NAVSYNC_TABLE" => table.clone(),

@@ -16,6 +16,8 @@
 //! addressing. Every test makes its own table/bucket/parameter path with [`unique_name`], so
 //! tests run in parallel against one emulator.
 
+pub mod cognito;
+
 use std::fs::{self, File};
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -12,17 +12,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use chrono::{TimeDelta, Utc};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Context, LambdaEvent};
 use navsync_api_lambda::{LambdaBody, with_authorizer_claims};
+use navsync_aws_emulator::cognito::{Cognito, authorizer_claims};
 use navsync_aws_emulator::{self as emu, aws_config::SdkConfig, aws_sdk_ssm};
 use navsync_domain::{Direction, Invoice, TaxpayerId};
 use navsync_nav_sim::{SimConfig, SimHandle, TaxpayerCredentials};
 use navsync_sync_lambda::handler::App as SyncApp;
 use rust_decimal::Decimal;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tower::ServiceExt;
 
 const WITH_AUTHORIZER: &str =
@@ -33,157 +34,6 @@ const CURSOR_KEY: &str = "e2e-cursor-signing-key-0123456789abcdefghijklmnopqrstu
 /// Per taxpayer: enough that every listing takes several pages of [`PAGE`].
 const INVOICES_PER_TAXPAYER: usize = 30;
 const PAGE: usize = 7;
-
-// ---- Cognito in the emulator ---------------------------------------------------------
-
-/// The emulator's Cognito over its JSON protocol (no SDK crate just for tests).
-struct Cognito {
-    http: reqwest::Client,
-    endpoint: String,
-    pool: String,
-    client_id: String,
-}
-
-impl Cognito {
-    async fn call(&self, action: &str, body: Value) -> Value {
-        let res = self
-            .http
-            .post(&self.endpoint)
-            .header("content-type", "application/x-amz-json-1.1")
-            .header(
-                "x-amz-target",
-                format!("AWSCognitoIdentityProviderService.{action}"),
-            )
-            // moto reads the region from the credential scope; it does not check signatures.
-            .header(
-                "authorization",
-                format!(
-                    "AWS4-HMAC-SHA256 Credential=testing/20260101/{}/cognito-idp/aws4_request, SignedHeaders=host, Signature=00",
-                    emu::REGION
-                ),
-            )
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        let text = res.text().await.unwrap();
-        assert!(status.is_success(), "{action}: {status} {text}");
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    }
-
-    async fn new_pool() -> Self {
-        let mut c = Self {
-            http: reqwest::Client::new(),
-            endpoint: emu::emulator().endpoint().to_owned(),
-            pool: String::new(),
-            client_id: String::new(),
-        };
-        c.pool = c
-            .call(
-                "CreateUserPool",
-                json!({"PoolName": emu::unique_name("e2e-pool")}),
-            )
-            .await["UserPool"]["Id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        c.client_id = c
-            .call(
-                "CreateUserPoolClient",
-                json!({"UserPoolId": c.pool, "ClientName": "web",
-                       "ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}),
-            )
-            .await["UserPoolClient"]["ClientId"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        c
-    }
-
-    /// The `iss` of the pool's tokens: moto names the AWS host, not its own endpoint.
-    fn issuer(&self) -> String {
-        format!(
-            "https://cognito-idp.{}.amazonaws.com/{}",
-            emu::REGION,
-            self.pool
-        )
-    }
-
-    /// Where the keys really are: the emulator's endpoint.
-    fn jwks_url(&self) -> String {
-        format!("{}/{}/.well-known/jwks.json", self.endpoint, self.pool)
-    }
-
-    async fn group(&self, name: &str) {
-        self.call(
-            "CreateGroup",
-            json!({"UserPoolId": self.pool, "GroupName": name}),
-        )
-        .await;
-    }
-
-    /// A user in `groups` (which exist); returns its access token from AdminInitiateAuth.
-    async fn user(&self, name: &str, groups: &[String]) -> String {
-        self.call(
-            "AdminCreateUser",
-            json!({"UserPoolId": self.pool, "Username": name,
-            "TemporaryPassword": "Temp-Pass1!", "MessageAction": "SUPPRESS"}),
-        )
-        .await;
-        self.call(
-            "AdminSetUserPassword",
-            json!({"UserPoolId": self.pool, "Username": name,
-            "Password": "Real-Pass1!", "Permanent": true}),
-        )
-        .await;
-        for g in groups {
-            self.call(
-                "AdminAddUserToGroup",
-                json!({"UserPoolId": self.pool, "Username": name, "GroupName": g}),
-            )
-            .await;
-        }
-        let auth = self
-            .call(
-                "AdminInitiateAuth",
-                json!({"UserPoolId": self.pool, "ClientId": self.client_id,
-                       "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
-                       "AuthParameters": {"USERNAME": name, "PASSWORD": "Real-Pass1!"}}),
-            )
-            .await;
-        auth["AuthenticationResult"]["AccessToken"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-}
-
-/// A token's claims as API Gateway's JWT authorizer passes them on: every value a string,
-/// arrays as `[a b]`.
-fn authorizer_claims(token: &str) -> Map<String, Value> {
-    let payload = token.split('.').nth(1).unwrap();
-    let claims: Map<String, Value> =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
-    claims
-        .into_iter()
-        .map(|(k, v)| {
-            let s = match v {
-                Value::String(s) => s,
-                Value::Array(items) => format!(
-                    "[{}]",
-                    items
-                        .iter()
-                        .map(|i| i.as_str().unwrap_or_default())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ),
-                other => other.to_string(),
-            };
-            (k, Value::String(s))
-        })
-        .collect()
-}
 
 // ---- the sync side ---------------------------------------------------------------------
 
@@ -519,9 +369,15 @@ async fn what_nav_holds_is_what_the_api_lists_and_only_to_its_taxpayer() {
     for g in ["admins", &group_a, &group_b] {
         cognito.group(g).await;
     }
-    let alice = cognito.user("alice", std::slice::from_ref(&group_a)).await;
-    let bob = cognito.user("bob", std::slice::from_ref(&group_b)).await;
-    let root = cognito.user("root", &["admins".to_owned()]).await;
+    let alice = cognito
+        .user("alice", std::slice::from_ref(&group_a))
+        .await
+        .access;
+    let bob = cognito
+        .user("bob", std::slice::from_ref(&group_b))
+        .await
+        .access;
+    let root = cognito.user("root", &["admins".to_owned()]).await.access;
 
     // The API Lambda, built as its main() builds it.
     let api_config = navsync_api_lambda::Config::from_lookup(|name| {
