@@ -132,15 +132,11 @@ impl<K: CredentialStore> LocalSync<K> {
             credentials: &self.credentials,
             clock: &SystemClock,
         };
-        let mut summaries = Vec::new();
-        for &taxpayer in taxpayers {
-            for &direction in directions {
-                let retries_before = self.nav.stats().total().retries;
-                let outcomes = service.run(&[taxpayer], &[direction], policy).await;
-                let retries = self.nav.stats().total().retries - retries_before;
-                summaries.extend(outcomes.iter().map(|o| RunSummary::new(o, retries)));
-            }
-        }
+        let summaries = service
+            .run_summarized(taxpayers, directions, policy, || {
+                self.nav.stats().total().retries
+            })
+            .await;
         Some(summaries)
     }
 }

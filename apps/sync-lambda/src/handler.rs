@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::event::SyncEvent;
-use crate::outcome::{self, Summary, SyncLambdaError, SyncResponse};
+use crate::outcome::{self, SyncLambdaError, SyncResponse};
 
 /// Everything an invocation needs, built once per container.
 pub struct App {
@@ -98,20 +98,12 @@ impl App {
             credentials: &self.credentials,
             clock: &SystemClock,
         };
-        let mut summaries = Vec::new();
-        for taxpayer in &event.taxpayers {
-            for direction in event.directions() {
-                // One part at a time, so the client's retry counter tells this part's retries.
-                let retries_before = self.nav.stats().total().retries;
-                let outcomes = service.run(&[*taxpayer], &[direction], policy).await;
-                let retries = self.nav.stats().total().retries - retries_before;
-                for part in &outcomes {
-                    let summary = Summary::new(part, retries);
-                    outcome::log(&summary);
-                    summaries.push(summary);
-                }
-            }
-        }
+        let summaries = service
+            .run_summarized(&event.taxpayers, &event.directions(), policy, || {
+                self.nav.stats().total().retries
+            })
+            .await;
+        summaries.iter().for_each(outcome::log);
         match SyncLambdaError::from_summaries(&summaries) {
             Some(error) => Err(error),
             None => Ok(SyncResponse { summaries }),

@@ -16,7 +16,7 @@ use crate::ports::{
 };
 use crate::tax_number::TaxpayerId;
 
-use super::state::{DirectionReport, RunRecord, WindowProgress, advanced_watermark};
+use super::state::{DirectionReport, RunRecord, RunSummary, WindowProgress, advanced_watermark};
 use super::window::{Window, plan_windows, sync_start};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -141,6 +141,28 @@ where
             }
         }
         outcomes
+    }
+
+    /// [`SyncService::run`], one taxpayer and direction at a time, each summarized with the NAV
+    /// retries it cost: `nav_retries` reads the NAV adapter's running retry count, and taking
+    /// it around each part tells that part's share.
+    pub async fn run_summarized(
+        &self,
+        taxpayers: &[TaxpayerId],
+        directions: &[Direction],
+        policy: &SyncPolicy,
+        nav_retries: impl Fn() -> u64,
+    ) -> Vec<RunSummary> {
+        let mut summaries = Vec::with_capacity(taxpayers.len() * directions.len());
+        for &taxpayer in taxpayers {
+            for &direction in directions {
+                let before = nav_retries();
+                let outcomes = self.run(&[taxpayer], &[direction], policy).await;
+                let retries = nav_retries().saturating_sub(before);
+                summaries.extend(outcomes.iter().map(|o| RunSummary::new(o, retries)));
+            }
+        }
+        summaries
     }
 
     /// Syncs one direction of the credentials' taxpayer. The report is valid whether or not an

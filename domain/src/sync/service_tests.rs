@@ -524,3 +524,39 @@ async fn one_failing_taxpayer_does_not_block_the_others_and_every_run_is_recorde
     assert_eq!(runs.len(), 2);
     assert!(runs[0].error.as_deref().unwrap().contains("12345676"));
 }
+
+#[tokio::test]
+async fn summaries_carry_each_parts_own_retries() {
+    let world = World::new(invoices(3));
+    let p = world.ports();
+    let service = SyncService {
+        nav: &p.nav,
+        repo: &p.repo,
+        state: &p.state,
+        archive: &p.archive,
+        credentials: &p.creds,
+        clock: &p.clock,
+    };
+    // The adapter's running retry count as read before and after each part: 0→3, then 3→3.
+    let readings = Mutex::new(vec![3, 3, 3, 0]);
+    let summaries = service
+        .run_summarized(&[taxpayer()], &Direction::BOTH, &policy(), || {
+            readings.lock().unwrap().pop().unwrap()
+        })
+        .await;
+    let parts: Vec<(Direction, u64, Option<String>)> = summaries
+        .iter()
+        .map(|s| (s.report.direction, s.nav_retries, s.error.clone()))
+        .collect();
+    assert_eq!(
+        parts,
+        vec![
+            (Direction::Inbound, 3, None),
+            (Direction::Outbound, 0, None)
+        ]
+    );
+    assert_eq!(
+        summaries[0].nav_calls,
+        summaries[0].report.digest_calls + summaries[0].report.data_calls
+    );
+}
