@@ -90,10 +90,14 @@ impl RateLimiter {
 
     /// Errors with the seconds to wait.
     pub fn check_global(&self) -> Result<(), u64> {
+        self.check_global_at(Instant::now())
+    }
+
+    /// [`RateLimiter::check_global`] at `now` (tests pass their own instants).
+    fn check_global_at(&self, now: Instant) -> Result<(), u64> {
         let Some((quota, bucket)) = &self.global else {
             return Ok(());
         };
-        let now = Instant::now();
         let mut b = bucket.lock().unwrap_or_else(|p| p.into_inner());
         b.get_or_insert_with(|| Bucket::full(*quota, now))
             .take(*quota, now)
@@ -101,10 +105,14 @@ impl RateLimiter {
 
     /// Errors with the seconds to wait.
     pub fn check_caller(&self, subject: &str) -> Result<(), u64> {
+        self.check_caller_at(subject, Instant::now())
+    }
+
+    /// [`RateLimiter::check_caller`] at `now` (tests pass their own instants).
+    fn check_caller_at(&self, subject: &str, now: Instant) -> Result<(), u64> {
         let Some(quota) = self.per_caller else {
             return Ok(());
         };
-        let now = Instant::now();
         let mut callers = self.callers.lock().unwrap_or_else(|p| p.into_inner());
         if callers.len() >= MAX_TRACKED_CALLERS && !callers.contains_key(subject) {
             // Forget callers whose bucket has refilled: they would start full anyway.
@@ -124,21 +132,37 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
+    // Each test passes its own instants, so the answers are exact whatever the machine's speed.
+
     #[test]
     fn a_caller_over_quota_waits_others_do_not() {
         let limiter = RateLimiter::new(Some(Quota::per_minute(2)), None);
-        assert!(limiter.check_caller("a").is_ok());
-        assert!(limiter.check_caller("a").is_ok());
-        let wait = limiter.check_caller("a").unwrap_err();
-        assert!((1..=30).contains(&wait), "{wait}");
-        assert!(limiter.check_caller("b").is_ok());
-        assert!(limiter.check_global().is_ok());
+        let t0 = Instant::now();
+        assert_eq!(limiter.check_caller_at("a", t0), Ok(()));
+        assert_eq!(limiter.check_caller_at("a", t0), Ok(()));
+        // Empty: one token refills in 30 s (2 per minute).
+        assert_eq!(limiter.check_caller_at("a", t0), Err(30));
+        assert_eq!(limiter.check_caller_at("b", t0), Ok(()));
+        assert_eq!(limiter.check_global_at(t0), Ok(()));
+        assert_eq!(
+            limiter.check_caller_at("a", t0 + Duration::from_secs(30)),
+            Ok(())
+        );
     }
 
     #[test]
     fn the_global_quota_counts_everyone() {
         let limiter = RateLimiter::new(None, Some(Quota::per_minute(1)));
-        assert!(limiter.check_global().is_ok());
-        assert_eq!(limiter.check_global(), Err(60));
+        let t0 = Instant::now();
+        assert_eq!(limiter.check_global_at(t0), Ok(()));
+        assert_eq!(limiter.check_global_at(t0), Err(60));
+        assert_eq!(
+            limiter.check_global_at(t0 + Duration::from_millis(59_500)),
+            Err(1)
+        );
+        assert_eq!(
+            limiter.check_global_at(t0 + Duration::from_secs(60)),
+            Ok(())
+        );
     }
 }

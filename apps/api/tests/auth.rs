@@ -130,9 +130,11 @@ async fn unknown_kids_refetch_at_most_once_per_interval_and_rotation_works() {
 
 #[tokio::test]
 async fn an_unreachable_jwks_is_unavailable_not_invalid() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
-    drop(listener); // nothing listens there now
+    // A socket bound but never listening: connecting to it is refused, and while it stays
+    // bound (to the end of the test) no other process can take the port and answer.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let url = format!("http://{}/jwks.json", socket.local_addr().unwrap());
     let v =
         navsync_api::OidcVerifier::new(navsync_api::OidcConfig::cognito(ISSUER, CLIENT_ID, url));
     // Also the second time, inside the refetch interval: a good token is not called invalid.
@@ -142,6 +144,7 @@ async fn an_unreachable_jwks_is_unavailable_not_invalid() {
             other => panic!("expected Unavailable, got {other:?}"),
         }
     }
+    drop(socket);
 }
 
 #[tokio::test]
