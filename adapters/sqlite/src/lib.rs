@@ -196,6 +196,13 @@ impl SqliteStore {
         &self.inner.path
     }
 
+    /// Runs `f` on the writer connection between writes. For the crash test, which installs
+    /// SQLite hooks to stop a writer at a chosen point inside a transaction; not for product code.
+    #[cfg(feature = "test-hooks")]
+    pub fn with_writer<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
+        f(&self.inner.lock_writer())
+    }
+
     async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, RepoError> + Send + 'static,
