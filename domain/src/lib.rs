@@ -8,6 +8,8 @@ pub mod lookback;
 pub mod ports;
 pub mod query;
 pub mod request_id;
+#[cfg(test)]
+mod sample;
 pub mod sync;
 pub mod tax_number;
 

@@ -145,3 +145,140 @@ pub struct InvoicePage {
     /// The number of matches, where the store can count them cheaply.
     pub total: Option<u64>,
 }
+
+/// `matches` is the oracle every store's search is held to, so its meaning is pinned here by
+/// hand, not derived from the code.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::{OWN, PARTNER, huf, record, taxpayer};
+
+    fn query(direction: Direction) -> InvoiceQuery {
+        InvoiceQuery::new(taxpayer(OWN), direction)
+    }
+
+    fn date(d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(2024, 5, d)
+    }
+
+    #[test]
+    fn no_filter_matches_the_taxpayers_invoices_of_that_direction_only() {
+        let r = record(Direction::Outbound, "SZ/1");
+        assert!(query(Direction::Outbound).matches(&r));
+        assert!(!query(Direction::Inbound).matches(&r));
+        assert!(!InvoiceQuery::new(taxpayer("12345676"), Direction::Outbound).matches(&r));
+    }
+
+    #[test]
+    fn partner_name_is_a_case_insensitive_substring_with_hungarian_letters() {
+        let r = record(Direction::Outbound, "SZ/1"); // "Árvíztűrő Tükörfúrógép Kft."
+        for (needle, expected) in [
+            ("árvíztűrő", true),
+            ("ÁRVÍZTŰRŐ", true),
+            ("tükörfúrógép kft", true),
+            ("TŰRŐ TÜK", true),
+            ("arvizturo", false), // no accent folding
+            ("Kft. ", false),
+            ("Saját", false), // our own name, not the partner's
+        ] {
+            let q = InvoiceQuery {
+                partner_name: Some(needle.into()),
+                ..query(Direction::Outbound)
+            };
+            assert_eq!(q.matches(&r), expected, "{needle:?}");
+        }
+    }
+
+    #[test]
+    fn the_partner_is_the_customer_outbound_and_the_supplier_inbound() {
+        let mut inbound = record(Direction::Inbound, "B-7");
+        inbound.invoice.customer.name = Some("Vevő Bt.".into());
+        inbound.invoice.supplier.name = Some("Szállító Kft.".into());
+        let by_name = |n: &str| InvoiceQuery {
+            partner_name: Some(n.into()),
+            ..query(Direction::Inbound)
+        };
+        assert!(by_name("szállító").matches(&inbound));
+        assert!(!by_name("vevő").matches(&inbound));
+        let by_tax_number = |t: &str| InvoiceQuery {
+            partner_tax_number: Some(taxpayer(t)),
+            ..query(Direction::Inbound)
+        };
+        assert!(by_tax_number(PARTNER).matches(&inbound));
+        assert!(!by_tax_number(OWN).matches(&inbound));
+
+        let mut nameless = record(Direction::Outbound, "SZ/2");
+        nameless.invoice.customer.name = None;
+        assert!(
+            !InvoiceQuery {
+                partner_name: Some("a".into()),
+                ..query(Direction::Outbound)
+            }
+            .matches(&nameless)
+        );
+    }
+
+    #[test]
+    fn invoice_number_is_a_case_sensitive_prefix() {
+        let r = record(Direction::Outbound, "SZ/2024/0012");
+        for (prefix, expected) in [
+            ("SZ/2024/", true),
+            ("SZ/2024/0012", true),
+            ("", true),
+            ("sz/2024/", false),
+            ("2024/0012", false),
+            ("SZ/2024/00123", false),
+        ] {
+            let q = InvoiceQuery {
+                invoice_number_prefix: Some(prefix.into()),
+                ..query(Direction::Outbound)
+            };
+            assert_eq!(q.matches(&r), expected, "{prefix:?}");
+        }
+    }
+
+    #[test]
+    fn issue_date_and_gross_bounds_are_inclusive() {
+        let r = record(Direction::Outbound, "SZ/1"); // issued 2024-05-10, 1,270 HUF gross
+        let dated = |from, to| InvoiceQuery {
+            issue_date_from: date(from),
+            issue_date_to: date(to),
+            ..query(Direction::Outbound)
+        };
+        assert!(dated(10, 10).matches(&r));
+        assert!(dated(1, 10).matches(&r));
+        assert!(!dated(11, 31).matches(&r));
+        assert!(!dated(1, 9).matches(&r));
+
+        let priced = |min: i64, max: i64| InvoiceQuery {
+            min_gross_huf: Some(huf(min).gross_huf),
+            max_gross_huf: Some(huf(max).gross_huf),
+            ..query(Direction::Outbound)
+        };
+        assert!(priced(1270, 1270).matches(&r));
+        assert!(!priced(1271, 5000).matches(&r));
+        assert!(!priced(0, 1269).matches(&r));
+    }
+
+    #[test]
+    fn currency_category_payment_and_operation_match_exactly() {
+        let mut r = record(Direction::Outbound, "SZ/1");
+        r.invoice.currency = "EUR".into();
+        let q = |f: fn(&mut InvoiceQuery)| {
+            let mut q = query(Direction::Outbound);
+            f(&mut q);
+            q
+        };
+        assert!(q(|q| q.currency = Some("EUR".into())).matches(&r));
+        assert!(!q(|q| q.currency = Some("eur".into())).matches(&r));
+        assert!(!q(|q| q.currency = Some("HUF".into())).matches(&r));
+        assert!(q(|q| q.category = Some(InvoiceCategory::Normal)).matches(&r));
+        assert!(!q(|q| q.category = Some(InvoiceCategory::Simplified)).matches(&r));
+        assert!(q(|q| q.payment_method = Some(PaymentMethod::Transfer)).matches(&r));
+        assert!(!q(|q| q.payment_method = Some(PaymentMethod::Cash)).matches(&r));
+        assert!(q(|q| q.operation = Some(InvoiceOperation::Create)).matches(&r));
+        assert!(!q(|q| q.operation = Some(InvoiceOperation::Storno)).matches(&r));
+        r.invoice.payment_method = None;
+        assert!(!q(|q| q.payment_method = Some(PaymentMethod::Transfer)).matches(&r));
+    }
+}

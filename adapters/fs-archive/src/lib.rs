@@ -9,11 +9,17 @@
 //! rename itself survives a power loss. A reader therefore sees the old file, the new file, or
 //! none, never a part of one; a crash leaves at most a stray `.tmp-*` file beside it, which
 //! no key can name, so it is never read as a document.
+//!
+//! Those strays are swept when an archive is opened while no other process has it open: every
+//! open archive holds a shared lock on `<root>/.writers.lock` (released by the kernel when its
+//! process dies, however it dies), and [`FsArchive::new`] removes temporary files only when it
+//! can take that lock exclusively, so a live writer's temporary file is never removed.
 
 use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -27,6 +33,9 @@ use sha2::{Digest, Sha256};
 /// Temporary files of interrupted writes start with this.
 const TMP_PREFIX: &str = ".tmp-";
 
+/// Held shared by every open archive, exclusively by the sweep of dead writers' temporary files.
+const WRITERS_LOCK: &str = ".writers.lock";
+
 /// Tells temporary files of concurrent puts in one process apart (the pid does across processes).
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -34,6 +43,8 @@ static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 #[derive(Debug, Clone)]
 pub struct FsArchive {
     root: PathBuf,
+    /// Keeps this process's shared lock on [`WRITERS_LOCK`] for as long as any clone lives.
+    _writers: Arc<File>,
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -48,9 +59,11 @@ fn unavailable(what: &str, path: &Path, e: io::Error) -> ArchiveError {
 }
 
 impl FsArchive {
-    /// An archive under `root`, which is created if missing.
+    /// An archive under `root`, which is created if missing. When no other process has the
+    /// archive open, temporary files left by killed writers are removed first.
     ///
-    /// Errors: [`ArchiveError::Unavailable`] when `root` cannot be created or is not a directory.
+    /// Errors: [`ArchiveError::Unavailable`] when `root` cannot be created, is not a directory,
+    /// or its lock file cannot be opened or locked.
     pub fn new(root: impl Into<PathBuf>) -> Result<Self, ArchiveError> {
         let root = root.into();
         fs::create_dir_all(&root).map_err(|e| unavailable("cannot create", &root, e))?;
@@ -58,7 +71,32 @@ impl FsArchive {
         let root = root
             .canonicalize()
             .map_err(|e| unavailable("cannot resolve", &root, e))?;
-        Ok(Self { root })
+        let lock_path = root.join(WRITERS_LOCK);
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| unavailable("cannot open", &lock_path, e))?;
+        match lock.try_lock() {
+            Ok(()) => {
+                // No other process has the archive open: every temporary file is a dead writer's.
+                sweep_temporary_files(&root).map_err(|e| unavailable("cannot sweep", &root, e))?;
+                lock.unlock()
+                    .map_err(|e| unavailable("cannot unlock", &lock_path, e))?;
+            }
+            Err(fs::TryLockError::WouldBlock) => {}
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(unavailable("cannot lock", &lock_path, e));
+            }
+        }
+        // Another opener may sweep between the unlock and this; this process has written nothing yet.
+        lock.lock_shared()
+            .map_err(|e| unavailable("cannot lock", &lock_path, e))?;
+        Ok(Self {
+            root,
+            _writers: Arc::new(lock),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -137,6 +175,23 @@ impl FsArchive {
     }
 }
 
+/// Removes every temporary file under `dir`; only called while holding [`WRITERS_LOCK`] exclusively.
+fn sweep_temporary_files(dir: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            sweep_temporary_files(&entry.path())?;
+        } else if kind.is_file() && entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
+            match fs::remove_file(entry.path()) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = File::create_new(path)?;
     file.write_all(bytes)?;
@@ -209,10 +264,15 @@ impl DocumentArchive for FsArchive {
 mod tests {
     use super::*;
 
+    fn tempfile_for_lock() -> File {
+        File::open("/dev/null").unwrap()
+    }
+
     #[test]
     fn keys_that_leave_the_root_have_no_path() {
         let archive = FsArchive {
             root: PathBuf::from("/srv/archive"),
+            _writers: Arc::new(tempfile_for_lock()),
         };
         for bad in [
             "",

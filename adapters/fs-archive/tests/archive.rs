@@ -1,6 +1,7 @@
 //! The filesystem archive as a user of the port sees it: the bytes come back, damage is
 //! detected, and no key reaches outside the root.
 
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -38,7 +39,7 @@ fn xml(number: &str) -> Vec<u8> {
     format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<InvoiceData><invoiceNumber>{number}</invoiceNumber><note>árvíztűrő</note></InvoiceData>\n").into_bytes()
 }
 
-/// Every file under `dir`, relative to it.
+/// Every file under `dir`, relative to it, but the archive's lock file at its root.
 fn files(dir: &std::path::Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -47,7 +48,7 @@ fn files(dir: &std::path::Path) -> Vec<String> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-            } else {
+            } else if path != dir.join(".writers.lock") {
                 out.push(path.strip_prefix(dir).unwrap().display().to_string());
             }
         }
@@ -93,15 +94,11 @@ async fn a_second_put_is_idempotent_and_new_bytes_replace_the_file_whole() {
     let archive = FsArchive::new(&root).unwrap();
     let first = archive.put(&key("A-1"), date(), &xml("A-1")).await.unwrap();
     let path = root.join(&first.key);
-    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
-    std::thread::sleep(Duration::from_millis(20));
+    // Every write renames a new file into place, so an unchanged inode means no rewrite.
+    let inode = std::fs::metadata(&path).unwrap().ino();
     let again = archive.put(&key("A-1"), date(), &xml("A-1")).await.unwrap();
     assert_eq!(again, first);
-    assert_eq!(
-        std::fs::metadata(&path).unwrap().modified().unwrap(),
-        modified,
-        "rewritten"
-    );
+    assert_eq!(std::fs::metadata(&path).unwrap().ino(), inode, "rewritten");
 
     let changed = b"<InvoiceData>corrected</InvoiceData>".to_vec();
     let second = archive.put(&key("A-1"), date(), &changed).await.unwrap();
@@ -238,4 +235,32 @@ fn a_root_that_is_a_file_is_refused_by_name() {
         matches!(&err, ArchiveError::Unavailable(m) if m.contains("file")),
         "{err}"
     );
+}
+
+/// What a writer killed mid-put leaves: a temporary file beside where its document would go.
+fn orphan_temporary_file(root: &std::path::Path) -> PathBuf {
+    let dir = root.join("11111111/INBOUND/2024/03");
+    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = dir.join(".tmp-4242-0-99999999_E-1.xml");
+    std::fs::write(&tmp, b"<InvoiceData>half").unwrap();
+    tmp
+}
+
+#[tokio::test]
+async fn opening_the_archive_removes_temporary_files_of_dead_writers_only() {
+    let root = temp_dir("sweep");
+    let first = FsArchive::new(&root).unwrap();
+    let kept = first.put(&key("E-0"), date(), &xml("E-0")).await.unwrap();
+    let tmp = orphan_temporary_file(&root);
+
+    // While another open archive may be writing it, a temporary file is left alone.
+    let second = FsArchive::new(&root).unwrap();
+    assert!(tmp.exists(), "a possibly live writer's file was removed");
+    drop((first, second));
+
+    // With no other holder, it is a dead writer's: removed; documents stay.
+    let archive = FsArchive::new(&root).unwrap();
+    assert!(!tmp.exists(), "{} left behind", tmp.display());
+    assert_eq!(files(&root), vec![kept.key.clone()]);
+    assert_eq!(archive.get(&kept).await.unwrap(), xml("E-0"));
 }

@@ -105,3 +105,103 @@ impl InvoiceChain {
         (1..=max).filter(|i| !have.contains(i)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::invoice::{Direction, InvoiceOperation::*};
+    use crate::sample::{huf, modification, record};
+
+    fn root() -> InvoiceNumber {
+        "SZ/1".parse().unwrap()
+    }
+
+    #[test]
+    fn a_chain_is_its_original_and_its_modifications_in_index_order() {
+        let chain = InvoiceChain::build(
+            root(),
+            [
+                modification("SZ/1", "SZ/1-M3", 3, Modify, 100),
+                record(Direction::Outbound, "SZ/2"),
+                modification("SZ/2", "SZ/2-M1", 1, Storno, -1270),
+                modification("SZ/1", "SZ/1-M1", 1, Modify, -200),
+                record(Direction::Outbound, "SZ/1"),
+            ],
+        );
+        assert_eq!(
+            chain.original.unwrap().invoice.invoice_number.as_str(),
+            "SZ/1"
+        );
+        let numbers: Vec<&str> = chain
+            .modifications
+            .iter()
+            .map(|r| r.invoice.invoice_number.as_str())
+            .collect();
+        assert_eq!(numbers, ["SZ/1-M1", "SZ/1-M3"]);
+    }
+
+    #[test]
+    fn state_follows_the_last_modification() {
+        let original = || record(Direction::Outbound, "SZ/1");
+        let state = |records: Vec<InvoiceRecord>| InvoiceChain::build(root(), records).state();
+        assert_eq!(state(vec![original()]), EffectiveState::Original);
+        assert_eq!(
+            state(vec![
+                original(),
+                modification("SZ/1", "M1", 1, Modify, -200)
+            ]),
+            EffectiveState::Modified
+        );
+        assert_eq!(
+            state(vec![
+                original(),
+                modification("SZ/1", "M1", 1, Modify, -200),
+                modification("SZ/1", "M2", 2, Storno, -1070),
+            ]),
+            EffectiveState::Cancelled
+        );
+        // A modification after a storno reinstates the invoice.
+        assert_eq!(
+            state(vec![
+                modification("SZ/1", "M2", 2, Modify, 1270),
+                original(),
+                modification("SZ/1", "M1", 1, Storno, -1270),
+            ]),
+            EffectiveState::Modified
+        );
+        // A storno of an original that was never synced still cancels.
+        assert_eq!(
+            state(vec![modification("SZ/1", "M1", 1, Storno, -1270)]),
+            EffectiveState::Cancelled
+        );
+    }
+
+    #[test]
+    fn effective_totals_add_each_difference_to_the_original() {
+        let chain = InvoiceChain::build(
+            root(),
+            [
+                record(Direction::Outbound, "SZ/1"),
+                modification("SZ/1", "M1", 1, Modify, -200),
+                modification("SZ/1", "M2", 2, Modify, 50),
+            ],
+        );
+        assert_eq!(chain.effective_totals().gross_huf, huf(1120).gross_huf);
+        assert_eq!(chain.effective_totals().gross_huf.to_string(), "1120");
+    }
+
+    #[test]
+    fn missing_indexes_are_the_gaps_below_the_highest_stored() {
+        let gaps = |indexes: &[u32]| {
+            let records = indexes
+                .iter()
+                .map(|&i| modification("SZ/1", &format!("M{i}"), i, Modify, 1));
+            InvoiceChain::build(root(), records).missing_indexes()
+        };
+        assert_eq!(gaps(&[]), Vec::<u32>::new());
+        assert_eq!(gaps(&[1, 2]), Vec::<u32>::new());
+        assert_eq!(gaps(&[1, 3]), vec![2]);
+        assert_eq!(gaps(&[4]), vec![1, 2, 3]);
+        assert_eq!(gaps(&[5, 2]), vec![1, 3, 4]);
+    }
+}

@@ -87,8 +87,8 @@ fn invoice_for(id: &InvoiceId) -> Invoice {
     }
 }
 
-/// NAV's side: the digests it lists (in one window), which invoice documents it withholds,
-/// and the calls it saw.
+/// NAV's side: the digests it has received (each listed only by a window holding its
+/// `insDate`, as NAV lists them), which invoice documents it withholds, and the calls it saw.
 #[derive(Default)]
 struct Nav {
     digests: Vec<InvoiceDigest>,
@@ -113,6 +113,8 @@ struct Stores {
 struct World {
     nav: Arc<Mutex<Nav>>,
     stores: Arc<Mutex<Stores>>,
+    /// What the clock reads; `now()` unless a test moves it.
+    clock: Arc<Mutex<DateTime<Utc>>>,
 }
 
 struct Ports {
@@ -132,6 +134,7 @@ impl World {
                 ..Default::default()
             })),
             stores: Arc::new(Mutex::new(Stores::default())),
+            clock: Arc::new(Mutex::new(now())),
         }
     }
 
@@ -145,10 +148,16 @@ impl World {
                 if n.windows.last() != Some(&window) {
                     n.windows.push(window);
                 }
-                let available = n.digests.len().div_ceil(100).max(1) as u32;
-                let digests = n
+                let listed: Vec<&InvoiceDigest> = n
                     .digests
                     .iter()
+                    .filter(|d| {
+                        window.from <= d.ins_date && d.ins_date <= window.last_millisecond()
+                    })
+                    .collect();
+                let available = listed.len().div_ceil(100).max(1) as u32;
+                let digests = listed
+                    .into_iter()
                     .skip((page as usize - 1) * 100)
                     .take(100)
                     .cloned()
@@ -253,7 +262,8 @@ impl World {
         });
 
         let mut clock = MockClock::new();
-        clock.expect_now().returning(now);
+        let c = self.clock.clone();
+        clock.expect_now().returning(move || *c.lock().unwrap());
         Ports {
             nav,
             repo,
@@ -454,6 +464,62 @@ async fn incremental_run_queries_only_from_the_watermark() {
         }]
     );
     assert_eq!(report.watermark_after, Some(end));
+}
+
+#[tokio::test]
+async fn each_window_lists_what_nav_received_in_it_and_each_invoice_is_fetched_once() {
+    let watermark = Utc.with_ymd_and_hms(2024, 3, 22, 12, 0, 0).unwrap();
+    let at = |number: usize, ins_date: DateTime<Utc>| InvoiceDigest {
+        ins_date,
+        ..digest(number, InvoiceOperation::Create)
+    };
+    let world = World::new(vec![
+        at(1, watermark - TimeDelta::milliseconds(1)), // before the watermark: an earlier run's
+        at(2, watermark),                              // first millisecond of the first window
+        at(3, Utc.with_ymd_and_hms(2024, 4, 26, 11, 59, 59).unwrap()),
+        at(4, Utc.with_ymd_and_hms(2024, 4, 26, 12, 0, 0).unwrap()), // the second window's first
+        at(5, Utc.with_ymd_and_hms(2024, 6, 20, 8, 30, 0).unwrap()),
+        at(6, Utc.with_ymd_and_hms(2024, 6, 30, 11, 58, 30).unwrap()), // inside the settle time
+    ]);
+    world.stores.lock().unwrap().watermark = Some(watermark);
+
+    let (report, error) = run(&world, &policy()).await;
+    assert_eq!(error, None);
+    let day = |m, d| Utc.with_ymd_and_hms(2024, m, d, 12, 0, 0).unwrap();
+    let end = Utc.with_ymd_and_hms(2024, 6, 30, 11, 58, 0).unwrap();
+    assert_eq!(
+        world.nav.lock().unwrap().windows,
+        vec![
+            Window {
+                from: watermark,
+                to: day(4, 26)
+            },
+            Window {
+                from: day(4, 26),
+                to: day(5, 31)
+            },
+            Window {
+                from: day(5, 31),
+                to: end
+            },
+        ]
+    );
+    let mut fetched = world.nav.lock().unwrap().data_calls.clone();
+    fetched.sort();
+    assert_eq!(
+        fetched,
+        ["INV-00002", "INV-00003", "INV-00004", "INV-00005"]
+    );
+    assert_eq!(report.new, 4);
+    assert_eq!(world.stores.lock().unwrap().watermark, Some(end));
+
+    // The invoice that was still settling is listed by the next run's window, and only it.
+    world.nav.lock().unwrap().data_calls.clear();
+    *world.clock.lock().unwrap() = now() + TimeDelta::hours(1);
+    let (report, error) = run(&world, &policy()).await;
+    assert_eq!(error, None);
+    assert_eq!(world.nav.lock().unwrap().data_calls, ["INV-00006"]);
+    assert_eq!(report.new, 1);
 }
 
 #[tokio::test]

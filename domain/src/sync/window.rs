@@ -72,17 +72,6 @@ mod tests {
             + TimeDelta::hours(i64::from(h))
     }
 
-    fn assert_tiles(windows: &[Window], start: DateTime<Utc>, end: DateTime<Utc>) {
-        assert_eq!(windows.first().unwrap().from, start);
-        assert_eq!(windows.last().unwrap().to, end);
-        for pair in windows.windows(2) {
-            assert_eq!(pair[0].to, pair[1].from, "gap or overlap");
-        }
-        for w in windows {
-            assert!(w.from < w.to && w.to - w.from <= Window::MAX_SPAN);
-        }
-    }
-
     #[test]
     fn first_sync_looks_back_and_fits_one_window() {
         let now = t(31, 12);
@@ -119,9 +108,28 @@ mod tests {
             sync_start(now, Lookback::try_from(1).unwrap(), Some(watermark), false),
             now,
         );
-        assert_eq!(windows.len(), 3);
-        assert_tiles(&windows, watermark, now);
-        assert_eq!(windows[0].to - windows[0].from, Window::MAX_SPAN);
+        // Day 1 + 35 = day 36 (5 Feb), + 35 = day 71 (11 Mar); the rest up to now.
+        let feb_5 = Utc.with_ymd_and_hms(2024, 2, 5, 0, 0, 0).unwrap();
+        let mar_11 = Utc.with_ymd_and_hms(2024, 3, 11, 0, 0, 0).unwrap();
+        let apr_10 = Utc.with_ymd_and_hms(2024, 4, 10, 0, 7, 0).unwrap();
+        assert_eq!(now, apr_10);
+        assert_eq!(
+            windows,
+            vec![
+                Window {
+                    from: watermark,
+                    to: feb_5
+                },
+                Window {
+                    from: feb_5,
+                    to: mar_11
+                },
+                Window {
+                    from: mar_11,
+                    to: apr_10
+                },
+            ]
+        );
     }
 
     #[test]
@@ -144,7 +152,13 @@ mod tests {
             from: t(1, 0),
             to: t(2, 0),
         };
-        assert_eq!(w.last_millisecond() + TimeDelta::milliseconds(1), t(2, 0));
-        assert!(w.contains(t(1, 0)) && !w.contains(t(2, 0)));
+        assert_eq!(
+            w.last_millisecond(),
+            Utc.with_ymd_and_hms(2024, 1, 1, 23, 59, 59).unwrap() + TimeDelta::milliseconds(999)
+        );
+        assert!(w.contains(t(1, 0)));
+        assert!(w.contains(w.last_millisecond()));
+        assert!(!w.contains(t(2, 0)));
+        assert!(!w.contains(t(1, 0) - TimeDelta::milliseconds(1)));
     }
 }
