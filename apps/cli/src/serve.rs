@@ -149,8 +149,10 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         _ => app(&data, NoSyncTrigger, verifiers)?,
     };
     let listener = bind(bind_addr).await?;
+    // The bound address, not the asked one: with port 0 the caller learns the port from here.
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
     eprintln!(
-        "navsync serves {} on http://{bind_addr}/ (API docs: http://{bind_addr}/docs)",
+        "navsync serves {} on http://{addr}/ (API docs: http://{addr}/docs)",
         data.path().display()
     );
     serve_on(listener, app).await

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# The web UI's end-to-end run: installs what it needs (Debian's chromium, the npm test package),
-# builds and starts the e2e server (NAV simulator synced into SQLite, API + UI on 127.0.0.1;
-# with a moto Cognito when moto is installed) and runs the tests in headless Chromium; then runs
-# them again against `navsync serve` (data from `navsync demo`, tokens from `navsync token
-# create`). Stops every process it started by PID. Screenshots go to target/ui-screenshots/. The last line printed is
-# "N passed, M failed"; the exit status is non-zero on any failure.
-# NAVSYNC_E2E_BULK: invoices of the large taxpayer written into the store (default 100000; 0: none).
+# The web UI's end-to-end run: installs what it needs (Debian's chromium, the npm test package,
+# moto in target/moto-venv as the Rust AWS harness does), builds and starts the e2e server (NAV
+# simulator synced into SQLite, API + UI on 127.0.0.1, sign-in through a moto Cognito) and runs
+# the tests in headless Chromium, where every test must run; then runs them again against
+# `navsync serve` (data from `navsync demo`, tokens from `navsync token create`), where the tests
+# needing what `navsync serve` lacks (Cognito, the bulk taxpayer, reader/expired tokens) are
+# skipped by name. A missing prerequisite or a server that does not start is a failure.
+# Every server binds 127.0.0.1:0 itself and prints its address; the script waits for that line
+# (no polling) and stops each process it started by PID. Screenshots go to target/ui-screenshots/.
+# The last line printed is "N passed, M failed"; the exit status is non-zero on any failure.
+# NAVSYNC_E2E_BULK: invoices of the large taxpayer written into the store (default 100000; 0: none,
+# and the large-taxpayer test then fails, as every test must run against the e2e server).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -58,60 +63,92 @@ log "building the e2e server"
 (cd "$root" && cargo build --quiet -p navsync-web --example e2e-server) || fail "cargo build failed"
 server="$target/debug/examples/e2e-server"
 
-# Answers 2xx? (python3 rather than curl, which a fresh machine may lack.)
-http_ok() { python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$1" >/dev/null 2>&1; }
-port_free() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-cognito_args=()
-moto_url=""
-if command -v moto_server >/dev/null 2>&1 && python3 -c 'import moto, boto3' 2>/dev/null; then
-  moto_port="$(port_free)"
-  moto_server -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 &
-  pids+=("$!")
-  moto_url="http://127.0.0.1:$moto_port"
-  for _ in $(seq 1 100); do
-    http_ok "$moto_url/moto-api/" && break
-    sleep 0.2
+# start NAME STREAM PATTERN CMD...: starts CMD in the background with STREAM (stdout or stderr)
+# into a pipe, waits for the line matching the extended regex PATTERN, and sets `started_line` to
+# it, `started_group` to PATTERN's first group and `started_pid` to CMD's PID. Fails if CMD exits
+# first. Everything CMD writes goes to $work/NAME.log (the other stream to $work/NAME.other);
+# after the line a `cat` drains the pipe, so a chatty server never blocks on a full one.
+start() {
+  local name="$1" stream="$2" pattern="$3"
+  shift 3
+  local fifo="$work/$name.fifo" log="$work/$name.log" line fd
+  mkfifo "$fifo"
+  if [ "$stream" = stdout ]; then
+    "$@" >"$fifo" 2>"$work/$name.other" &
+  else
+    "$@" 2>"$fifo" >"$work/$name.other" &
+  fi
+  started_pid=$!
+  pids+=("$started_pid")
+  exec {fd}<"$fifo"
+  started_line=""
+  started_group=""
+  # A deadline for a server that hangs without a word; the line itself is what is waited for.
+  while IFS= read -r -t 900 line <&"$fd"; do
+    printf '%s\n' "$line" >>"$log"
+    if [[ "$line" =~ $pattern ]]; then
+      started_line="$line"
+      started_group="${BASH_REMATCH[1]:-}"
+      break
+    fi
   done
-  python3 "$here/cognito_setup.py" pool "$moto_url" >"$work/pool.json" || fail "cannot set up Cognito in moto"
-  pool="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pool"])' "$work/pool.json")"
-  client="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["client"])' "$work/pool.json")"
-  cognito_args=(--cognito-endpoint "$moto_url" --cognito-pool "$pool" --cognito-client "$client" --cognito-region us-east-1)
-else
-  log "moto not installed: the Cognito sign-in test is skipped"
+  if [ -z "$started_line" ]; then
+    exec {fd}<&-
+    cat "$log" "$work/$name.other" >&2 2>/dev/null || true
+    fail "$name exited (or said nothing for 900 s) before printing a line like /$pattern/"
+  fi
+  cat <&"$fd" >>"$log" &
+  exec {fd}<&-
+}
+
+# --- moto for the Cognito sign-in: the venv, marker and lock the Rust AWS harness uses
+# (tests/aws-emulator), so whichever runs first installs it once ---
+moto_venv="$root/target/moto-venv"
+if [ ! -x "$moto_venv/bin/moto_server" ] || [ ! -f "$moto_venv/.navsync-moto-installed" ]; then
+  log "installing moto[server] into $moto_venv"
+  mkdir -p "$root/target"
+  (
+    flock 9
+    if [ ! -f "$moto_venv/.navsync-moto-installed" ]; then
+      [ -x "$moto_venv/bin/python" ] || python3 -m venv "$moto_venv"
+      "$moto_venv/bin/pip" install --disable-pip-version-check -q 'moto[server]'
+      "$moto_venv/bin/python" -c 'import moto; print(moto.__version__)' >"$moto_venv/.navsync-moto-installed"
+    fi
+  ) 9>"$root/target/moto-venv.lock" || fail "cannot install moto[server] into $moto_venv (python3 -m venv and pip are needed)"
 fi
+moto_python="$moto_venv/bin/python" # has boto3, a dependency of moto
+# Port 0: werkzeug binds a free port itself and names it in " * Running on http://127.0.0.1:N".
+start moto stderr 'Running on (http://127\.0\.0\.1:[0-9]+)' "$moto_venv/bin/moto_server" -H 127.0.0.1 -p 0
+moto_url="$started_group"
+"$moto_python" "$here/cognito_setup.py" pool "$moto_url" >"$work/pool.json" || fail "cannot set up Cognito in moto"
+pool="$("$moto_python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["pool"])' "$work/pool.json")"
+client="$("$moto_python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["client"])' "$work/pool.json")"
 
-"$server" --port 0 --bulk "${NAVSYNC_E2E_BULK:-100000}" "${cognito_args[@]}" >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-pids+=("$server_pid")
-for _ in $(seq 1 1200); do
-  [ -s "$work/server.out" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.err" >&2; fail "the e2e server exited"; }
-  sleep 0.5
-done
-[ -s "$work/server.out" ] || { cat "$work/server.err" >&2; fail "the e2e server did not start in 600 s"; }
-cat "$work/server.err" >&2
+# The e2e server binds 127.0.0.1:0 and prints one JSON line once it is ready.
+start e2e-server stdout '^\{' "$server" --port 0 --bulk "${NAVSYNC_E2E_BULK:-100000}" \
+  --cognito-endpoint "$moto_url" --cognito-pool "$pool" --cognito-client "$client" --cognito-region us-east-1
+server_pid=$started_pid
+printf '%s\n' "$started_line" >"$work/server.json"
+cat "$work/e2e-server.other" >&2
 
-info="$work/server.out"
-if [ -n "$moto_url" ]; then
-  taxpayer="$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["taxpayers"][0])' "$info")"
-  python3 "$here/cognito_setup.py" user "$moto_url" "$pool" "$taxpayer" >"$work/user.json" || fail "cannot create the Cognito user"
-  python3 - "$info" "$work/user.json" "$work/info.json" <<'PY'
+taxpayer="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["taxpayers"][0])' "$work/server.json")"
+"$moto_python" "$here/cognito_setup.py" user "$moto_url" "$pool" "$taxpayer" >"$work/user.json" || fail "cannot create the Cognito user"
+python3 - "$work/server.json" "$work/user.json" "$work/info.json" <<'PY'
 import json, sys
-info = json.loads(open(sys.argv[1]).readline())
+info = json.load(open(sys.argv[1]))
 info["cognito"] = json.load(open(sys.argv[2]))
 json.dump(info, open(sys.argv[3], "w"))
 PY
-  info="$work/info.json"
-fi
+info="$work/info.json"
 
 # --- the tests: first against the e2e server, then against `navsync serve` ---
 shots="$root/target/ui-screenshots"
 rm -rf "$shots"
-run_tests() { # info-file screenshot-dir label
+run_tests() { # info-file screenshot-dir label [NAVSYNC_E2E_ALL]
   log "tests against $3"
   set +e
-  NAVSYNC_E2E_INFO="$1" SCREENSHOT_DIR="$2" CHROMIUM="$chromium_bin" node "$here/ui.test.mjs" | tee "$work/tests.out"
+  NAVSYNC_E2E_INFO="$1" SCREENSHOT_DIR="$2" CHROMIUM="$chromium_bin" NAVSYNC_E2E_ALL="${4:-}" \
+    node "$here/ui.test.mjs" | tee "$work/tests.out"
   set -e
   local line
   line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/tests.out" | tail -1)"
@@ -122,53 +159,39 @@ run_tests() { # info-file screenshot-dir label
     failed=$((failed + $(echo "$line" | sed -E 's/.*, ([0-9]+) failed/\1/')))
   fi
 }
-run_tests "$info" "$shots" "the e2e server (examples/e2e-server.rs)"
+# Against the e2e server every test must run: a skip counts as a failure.
+run_tests "$info" "$shots" "the e2e server (examples/e2e-server.rs)" 1
 kill "$server_pid" 2>/dev/null || true
 wait "$server_pid" 2>/dev/null || true
 
 # `navsync serve` over a data directory that `navsync demo` filled from the simulator, with
-# tokens from `navsync token create`. Skipped (and said so) while the CLI does not build.
+# tokens from `navsync token create`.
 navsync="$target/debug/navsync"
-if (cd "$root" && cargo build --quiet -p navsync-cli) 2>"$work/cli-build.err" && [ -x "$navsync" ]; then
-  data="$work/serve-data"
-  demo_port="$(port_free)"
-  "$navsync" demo --port "$demo_port" --invoices 150 --data-dir "$data" >"$work/demo.out" 2>"$work/demo.err" &
-  demo_pid=$!
-  pids+=("$demo_pid")
-  for _ in $(seq 1 1200); do
-    grep -q '^eyJ' "$work/demo.out" 2>/dev/null && break
-    kill -0 "$demo_pid" 2>/dev/null || { cat "$work/demo.err" >&2; fail "navsync demo exited"; }
-    sleep 0.5
-  done
-  grep -q '^eyJ' "$work/demo.out" || fail "navsync demo did not finish its sync in 600 s"
-  kill "$demo_pid"
-  wait "$demo_pid" 2>/dev/null || true
-  mapfile -t tps < <(grep -oE 'simulated taxpayer [0-9]{8}' "$work/demo.err" | awk '{print $3}')
-  [ "${#tps[@]}" -ge 2 ] || fail "navsync demo named no taxpayers"
-  mint() { "$navsync" token create --data-dir "$data" --valid-for-hours 1 "$@"; }
-  reader="$(mint --taxpayer "${tps[0]}" --taxpayer "${tps[1]}" --role reader --subject e2e-reader)"
-  admin="$(mint --taxpayer "${tps[0]}" --taxpayer "${tps[1]}" --role admin --subject e2e-admin)"
-  serve_port="$(port_free)"
-  "$navsync" serve --data-dir "$data" --bind "127.0.0.1:$serve_port" >"$work/serve.out" 2>"$work/serve.err" &
-  serve_pid=$!
-  pids+=("$serve_pid")
-  for _ in $(seq 1 200); do
-    http_ok "http://127.0.0.1:$serve_port/health" && break
-    kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.err" >&2; fail "navsync serve exited"; }
-    sleep 0.2
-  done
-  python3 - "$work/serve-info.json" "http://127.0.0.1:$serve_port" "${tps[0]}" "${tps[1]}" "$reader" "$admin" <<'PY'
+log "building navsync-cli"
+(cd "$root" && cargo build --quiet -p navsync-cli) || fail "cargo build -p navsync-cli failed"
+[ -x "$navsync" ] || fail "no navsync binary at $navsync after the build"
+data="$work/serve-data"
+# The token line comes after the sync, so the data directory is filled when it is printed.
+start demo stdout '^eyJ' "$navsync" demo --port 0 --invoices 150 --data-dir "$data"
+demo_pid=$started_pid
+kill "$demo_pid"
+wait "$demo_pid" 2>/dev/null || true
+mapfile -t tps < <(grep -oE 'simulated taxpayer [0-9]{8}' "$work/demo.other" | awk '{print $3}')
+[ "${#tps[@]}" -ge 2 ] || fail "navsync demo named no taxpayers"
+mint() { "$navsync" token create --data-dir "$data" --valid-for-hours 1 "$@"; }
+reader="$(mint --taxpayer "${tps[0]}" --taxpayer "${tps[1]}" --role reader --subject e2e-reader)"
+admin="$(mint --taxpayer "${tps[0]}" --taxpayer "${tps[1]}" --role admin --subject e2e-admin)"
+start serve stderr 'navsync serves .* on (http://127\.0\.0\.1:[0-9]+)/' \
+  "$navsync" serve --data-dir "$data" --bind 127.0.0.1:0
+serve_url="$started_group"
+python3 - "$work/serve-info.json" "$serve_url" "${tps[0]}" "${tps[1]}" "$reader" "$admin" <<'PY'
 import json, sys
 out, url, a, b, reader, admin = sys.argv[1:]
 # No sync_now: `navsync serve` without a configuration has no NAV credentials to sync with.
 json.dump({"url": url, "taxpayers": [a, b], "tokens": {"reader_all": reader, "admin": admin},
            "sync_now": False}, open(out, "w"))
 PY
-  run_tests "$work/serve-info.json" "$shots/navsync-serve" "navsync serve"
-else
-  log "navsync-cli does not build here; the navsync serve pass is skipped:"
-  tail -5 "$work/cli-build.err" >&2
-fi
+run_tests "$work/serve-info.json" "$shots/navsync-serve" "navsync serve"
 
 log "screenshots in $shots; took $(( $(date +%s) - started )) s"
 echo "$passed passed, $failed failed"
