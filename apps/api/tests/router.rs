@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use app::{Options, TestApp};
 use navsync_api::{CorsOrigins, Quota, RateLimiter};
-use navsync_domain::ports::SyncStateStore;
+use navsync_contract::fixtures::{Spec, record};
+use navsync_domain::ports::{InvoiceRepository, SyncStateStore};
 use navsync_domain::query::InvoiceQuery;
-use navsync_domain::sync::chain_root;
 use navsync_domain::{Direction, InvoiceOperation, InvoiceRecord};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -151,58 +151,100 @@ async fn lists_exactly_the_taxpayers_matching_invoices_page_by_page() {
 async fn opens_an_invoice_with_its_chain_by_an_encoded_number() {
     let app = TestApp::start().await;
     let token = app.reader_of(app.a);
+    // From `fixtures::varied`, worked out by hand: A's outbound "SZ-2024/000" (i = 0) is
+    // modified by "SZ-2024/032" (i = 32, MODIFY, index 1) and cancelled by "SZ-2024/016"
+    // (i = 16, STORNO, index 2); gross HUF is (seed % 11) × 10000.50 + 0.99 with
+    // seed = 7i + 1, so 10001.49, 50003.49 and 30002.49.
     let modify = app
         .records
         .iter()
-        .find(|r| r.key.taxpayer == app.a && r.operation() == InvoiceOperation::Modify)
+        .find(|r| {
+            r.key.taxpayer == app.a
+                && r.key.id.direction == Direction::Outbound
+                && r.key.id.invoice_number.as_str() == "SZ-2024/032"
+        })
         .unwrap();
-    let root = chain_root(modify).clone();
-    let r = app
-        .get(
-            &format!(
-                "/v1/taxpayers/{}/invoices/{}/{}/{}",
-                app.a,
-                modify.key.id.direction,
-                modify.key.id.supplier_tax_number,
-                percent(modify.key.id.invoice_number.as_str())
-            ),
-            Some(&token),
+    let detail_path = |r: &InvoiceRecord| {
+        format!(
+            "/v1/taxpayers/{}/invoices/{}/{}/{}",
+            app.a,
+            r.key.id.direction,
+            r.key.id.supplier_tax_number,
+            percent(r.key.id.invoice_number.as_str())
         )
-        .await;
+    };
+    let r = app.get(&detail_path(modify), Some(&token)).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let d = r.json();
-    assert_eq!(d["invoice_number"], modify.key.id.invoice_number.as_str());
+    assert_eq!(d["invoice_number"], "SZ-2024/032");
     assert_eq!(d["operation"], "MODIFY");
+    assert_eq!(d["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(d["totals"]["gross_huf"], "50003.49");
+    let chain = &d["chain"];
+    assert_eq!(chain["root"], "SZ-2024/000");
     assert_eq!(
-        d["lines"].as_array().unwrap().len(),
-        modify.invoice.lines.len()
+        chain["state"], "cancelled",
+        "the last modification is a storno"
     );
+    assert_eq!(chain["original"]["invoice_number"], "SZ-2024/000");
+    assert_eq!(chain["original"]["modification_index"], Value::Null);
+    assert_eq!(chain["original"]["totals"]["gross_huf"], "10001.49");
+    let members = |chain: &Value| -> Vec<(String, String, u64, String)> {
+        chain["modifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["invoice_number"].as_str().unwrap().to_owned(),
+                    m["operation"].as_str().unwrap().to_owned(),
+                    m["modification_index"].as_u64().unwrap(),
+                    m["totals"]["gross_huf"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let own = |n: &str, op: &str, i: u64, g: &str| (n.to_owned(), op.to_owned(), i, g.to_owned());
     assert_eq!(
-        d["totals"]["gross_huf"],
-        modify.invoice.totals.gross_huf.to_string()
+        members(chain),
+        [
+            own("SZ-2024/032", "MODIFY", 1, "50003.49"),
+            own("SZ-2024/016", "STORNO", 2, "30002.49"),
+        ],
+        "by modification index"
     );
-    assert_eq!(d["chain"]["root"], root.as_str());
-    let members: Vec<&InvoiceRecord> = app
+    assert_eq!(chain["missing_indexes"], serde_json::json!([]));
+    // 10001.49 + 50003.49 + 30002.49
+    assert_eq!(chain["effective_totals"]["gross_huf"], "90007.47");
+    assert_eq!(d["document"]["sha256"], modify.document.sha256);
+
+    // A chain whose original is not stored: A's inbound "SZ-2024/1005" (i = 5, MODIFY, index 1)
+    // and "SZ-2024/1025" (i = 25, STORNO, index 2) from Alfa Kft. name "SZ-2024/1000", which
+    // does not exist; seed = 7i, so 20001.99 and 100005.99.
+    let orphan = app
         .records
         .iter()
-        .filter(|r| {
+        .find(|r| {
             r.key.taxpayer == app.a
-                && r.key.id.direction == modify.key.id.direction
-                && chain_root(r) == &root
-                && r.key.id.supplier_tax_number == modify.key.id.supplier_tax_number
+                && r.key.id.direction == Direction::Inbound
+                && r.key.id.invoice_number.as_str() == "SZ-2024/1005"
         })
-        .collect();
-    let mods = members
-        .iter()
-        .filter(|r| r.invoice.modification.is_some())
-        .count();
-    assert_eq!(d["chain"]["modifications"].as_array().unwrap().len(), mods);
-    let effective: Decimal = members.iter().map(|r| r.invoice.totals.gross_huf).sum();
+        .unwrap();
+    let r = app.get(&detail_path(orphan), Some(&token)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let chain = &r.json()["chain"];
+    assert_eq!(chain["root"], "SZ-2024/1000");
+    assert_eq!(chain["original"], Value::Null);
+    assert_eq!(chain["state"], "cancelled");
     assert_eq!(
-        d["chain"]["effective_totals"]["gross_huf"],
-        effective.to_string()
+        members(chain),
+        [
+            own("SZ-2024/1005", "MODIFY", 1, "20001.99"),
+            own("SZ-2024/1025", "STORNO", 2, "100005.99"),
+        ]
     );
-    assert_eq!(d["document"]["sha256"], modify.document.sha256);
+    assert_eq!(chain["missing_indexes"], serde_json::json!([]));
+    assert_eq!(chain["effective_totals"]["gross_huf"], "120007.98");
 
     // The href the API hands out opens the same invoice; so does an unencoded number with '/'.
     let href = d["href"].as_str().unwrap();
@@ -324,10 +366,7 @@ async fn downloads_the_original_xml_and_exports_csv() {
             .map(|r| r.invoice.totals.gross_huf)
             .sum::<Decimal>()
     );
-    assert!(
-        text.contains("Béta") || text.contains("BÉTA"),
-        "UTF-8 names survive"
-    );
+    assert!(text.contains(";BÉTA Zrt.;"), "UTF-8 names survive");
 
     let r = app
         .get(
@@ -377,7 +416,12 @@ async fn no_reader_sees_another_taxpayers_data() {
             "{uri}"
         );
     }
-    // A's path with B as the partner filter lists only A's own invoices.
+    // A's path with B as the partner filter lists A's own invoice from B, and nothing of B's:
+    // one inbound invoice of A with B as its supplier is added, the only one naming B.
+    let mut from_b = Spec::new(app.a, Direction::Inbound, "FROM-B-001");
+    from_b.partner = Some(b);
+    from_b.partner_name = Some("B Kft.".into());
+    app.store.put_many(&[record(&from_b)]).await.unwrap();
     let r = app
         .get(
             &format!(
@@ -387,13 +431,18 @@ async fn no_reader_sees_another_taxpayers_data() {
             Some(&a_token),
         )
         .await;
-    assert!(
-        r.json()["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|i| i["taxpayer"] == app.a.to_string())
-    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let items = r.json()["items"].as_array().unwrap().clone();
+    let listed: Vec<(&str, &str)> = items
+        .iter()
+        .map(|i| {
+            (
+                i["taxpayer"].as_str().unwrap(),
+                i["invoice_number"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, [(app.a.to_string().as_str(), "FROM-B-001")]);
 
     // An admin may read both, but a cursor issued for A's listing is refused on B's.
     let admin = app.admin();
