@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
+// tokio's clock, not std's: tests pause and advance it to decide the traffic restriction and
+// the data-lag drill exactly.
+use tokio::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;

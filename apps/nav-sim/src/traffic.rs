@@ -4,7 +4,10 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock, so tests can pause and advance it.
+use tokio::time::Instant;
 
 pub const WINDOW: Duration = Duration::from_secs(1);
 pub const STEP: Duration = Duration::from_secs(4);

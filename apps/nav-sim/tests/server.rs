@@ -663,7 +663,10 @@ async fn digest_pages_by_100_with_range_and_operator_rules() {
     sim.shutdown().await;
 }
 
-#[tokio::test]
+// The simulator's clock is tokio's, paused here: time moves only when every task waits for a
+// timer (the penalty's sleep) or the test advances it, so "within a second" and "4 s" are
+// decided exactly, whatever the machine's speed.
+#[tokio::test(start_paused = true)]
 async fn traffic_restriction_penalises_a_second_request_within_a_second() {
     let (sim, raw) = start_sim(
         25,
@@ -690,16 +693,17 @@ async fn traffic_restriction_penalises_a_second_request_within_a_second() {
     let first = raw.call("queryInvoiceData", &q).await;
     assert_eq!(first.status, 200);
     assert_eq!(sim.stats().penalised, 0);
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
     let second = raw.call("queryInvoiceData", &q).await;
     assert_eq!(second.status, 200);
     assert_eq!(sim.stats().penalised, 1);
-    assert!(
-        started.elapsed() >= Duration::from_secs(4),
+    assert_eq!(
+        started.elapsed(),
+        navsync_nav_sim::traffic::STEP,
         "the penalty delays by 4 s"
     );
-    // A client that keeps its distance is not penalised again.
-    tokio::time::sleep(Duration::from_millis(1050)).await;
+    // A client that keeps its distance (a second exactly) is not penalised again.
+    tokio::time::advance(navsync_nav_sim::traffic::WINDOW).await;
     raw.call("queryInvoiceData", &q).await;
     assert_eq!(sim.stats().penalised, 1);
     sim.shutdown().await;
@@ -774,7 +778,8 @@ async fn fault_drills_answer_like_a_failing_nav() {
     sim.shutdown().await;
 }
 
-#[tokio::test]
+// Paused clock: the lag is passed by advancing it, not by sleeping past it.
+#[tokio::test(start_paused = true)]
 async fn digest_can_list_an_invoice_before_its_data_is_available() {
     let (sim, raw) = start_sim(
         29,
@@ -802,7 +807,7 @@ async fn digest_can_list_an_invoice_before_its_data_is_available() {
         early.tag("invoiceDataResult").is_none(),
         "withheld at first"
     );
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    tokio::time::advance(Duration::from_millis(1500)).await;
     let late = raw
         .call("queryInvoiceData", &number_query(&number, "OUTBOUND"))
         .await;
@@ -886,16 +891,17 @@ async fn hostile_bodies_get_clear_refusals() {
     sim.shutdown().await;
 }
 
-#[tokio::test]
+// Paused clock: the trickle's ticks come exactly when virtual time reaches them, and the clock
+// does not move on while a tick's invoices are being added (a blocking task holds it).
+#[tokio::test(start_paused = true)]
 async fn a_trickle_adds_invoices_while_it_runs() {
+    let every = Duration::from_millis(200);
     let mut config = SimConfig::new(33, 10, Utc::now());
-    config.trickle = Some((Duration::from_millis(200), 3));
+    config.trickle = Some((every, 3));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sim = navsync_nav_sim::start(config, listener).await.unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while sim.stats().invoices < 16 {
-        assert!(std::time::Instant::now() < deadline, "no invoices added");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    assert_eq!(sim.stats().invoices, 10);
+    tokio::time::sleep(every * 2 + Duration::from_millis(1)).await;
+    assert_eq!(sim.stats().invoices, 16, "two ticks of 3");
     sim.shutdown().await;
 }
