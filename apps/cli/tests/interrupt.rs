@@ -1,5 +1,6 @@
 //! The interrupt drill: the real `navsync sync` binary against the NAV simulator, stopped at
-//! seeded random points by SIGINT, SIGTERM or SIGKILL many times, with invoices added to the
+//! seeded points it is known to reach (its n-th NAV request, held unanswered by the simulator
+//! until the signal is sent) by SIGINT, SIGTERM or SIGKILL, every run, with invoices added to the
 //! simulator between some runs; then one uninterrupted run. Afterwards the store must hold
 //! exactly the simulator's invoices per taxpayer and direction (nothing lost, nothing twice),
 //! each archived document byte-identical to the simulator's, the database must pass SQLite's
@@ -11,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use navsync_domain::ports::{DocumentArchive, InvoiceQueries};
@@ -27,10 +28,8 @@ use support::{scratch_dir, spawn_sync, wait_bounded, write_config};
 
 const TAXPAYERS: usize = 2;
 const INVOICES_PER_TAXPAYER: usize = 300;
-/// Runs continue until this many were actually interrupted (a run may finish before its
-/// signal is due), up to [`MAX_ROUNDS`].
-const MIN_INTERRUPTS: usize = 24;
-const MAX_ROUNDS: usize = 80;
+/// Interrupted runs; each is interrupted at a point it is known to reach.
+const ROUNDS: usize = 24;
 /// The longest a single run may take before the drill gives up on it (a hang is a failure).
 const RUN_LIMIT: Duration = Duration::from_secs(90);
 
@@ -41,12 +40,32 @@ type Identity = (String, String, Option<u32>);
 struct Tally {
     /// SIGINT/SIGTERM handled: exit code 1 and the "nothing is lost" message.
     handled: usize,
-    /// SIGINT/SIGTERM that arrived before the handler was installed (process startup): the
-    /// process died of the signal, as a SIGKILL would.
-    before_handler: usize,
     killed: usize,
-    /// The run finished before its signal was due.
-    finished: usize,
+}
+
+/// Due invoices (per taxpayer and direction) the store does not hold yet: each costs the
+/// next run a `queryInvoiceData` call.
+fn unstored_due(sim: &navsync_nav_sim::SimHandle, store_path: &Path) -> usize {
+    let due_before = Utc::now() - SyncPolicy::DEFAULT_SETTLE;
+    let mut due = 0;
+    for t in sim.taxpayers() {
+        let taxpayer: TaxpayerId = t.tax_number.parse().unwrap();
+        for direction in Direction::BOTH {
+            due += sim
+                .invoices()
+                .iter()
+                .filter(|i| i.visible_to(taxpayer, direction) && i.ins_date < due_before)
+                .count();
+        }
+    }
+    let stored: usize = if store_path.exists() {
+        let db = rusqlite::Connection::open(store_path).unwrap();
+        db.query_row("SELECT count(*) FROM invoice", [], |r| r.get(0))
+            .unwrap()
+    } else {
+        0
+    };
+    due.saturating_sub(stored)
 }
 
 #[test]
@@ -70,8 +89,6 @@ fn interrupted_syncs_lose_nothing_and_store_nothing_twice() {
     // Reported over the last four weeks and settled, so a 30-day first sync is due all of them.
     config.period = (now - TimeDelta::days(28), now - TimeDelta::minutes(10));
     config.compressed_share = 0.5;
-    // A few ms per NAV call, so a full sync takes seconds and interrupts land inside it.
-    config.faults.latency = Duration::from_millis(3);
     let sim = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         navsync_nav_sim::start(config, listener).await.unwrap()
@@ -84,17 +101,8 @@ fn interrupted_syncs_lose_nothing_and_store_nothing_twice() {
     let mut tally = Tally::default();
     let mut killed_pids = BTreeSet::new();
     let mut added = 0;
-    // Interrupt points are drawn up to a little past the last uninterrupted run's length: once
-    // the backlog is stored a run takes a fraction of a second, and a fixed range would mostly
-    // draw points after it ended.
-    let mut last_finished: Option<Duration> = None;
-    let mut round = 0;
-    while tally.handled + tally.before_handler + tally.killed < MIN_INTERRUPTS {
-        assert!(
-            round < MAX_ROUNDS,
-            "only {tally:?} after {MAX_ROUNDS} runs: syncs end before their interrupt is due"
-        );
-        round += 1;
+    let store_path = data_dir.join("navsync.db");
+    for round in 1..=ROUNDS {
         if round > 1 && rng.u8(0..4) == 0 {
             added += sim.add_invoices(rng.usize(1..=4));
         }
@@ -103,51 +111,34 @@ fn interrupted_syncs_lose_nothing_and_store_nothing_twice() {
             1 => ("SIGTERM", libc::SIGTERM),
             _ => ("SIGKILL", libc::SIGKILL),
         };
-        let range = last_finished.map_or(Duration::from_millis(2500), |d| {
-            (d * 6 / 5).max(Duration::from_millis(100))
-        });
-        let delay = Duration::from_millis(rng.u64(0..range.as_millis() as u64));
-        let what = format!("seed {seed} round {round} ({name} after {delay:?})");
+        // The interrupt point: the n-th NAV request of the run, which the simulator holds
+        // unanswered until the signal is sent. n is drawn up to what this run must ask for
+        // (a digest per taxpayer and direction, and the data of every due invoice not stored
+        // yet), so the run always reaches it, and is always interrupted there.
+        let must_ask = (TAXPAYERS * 2 + unstored_due(&sim, &store_path)) as u64;
+        let n = rng.u64(1..=must_ask);
+        let what = format!("seed {seed} round {round} ({name} at NAV request {n} of {must_ask}+)");
+        let mut held = sim.hold_request(n);
         let mut child = spawn_sync(&config_path);
         let pid = child.id();
-        let started = Instant::now();
-        let due = started + delay;
-        let mut finished = false;
-        while Instant::now() < due {
-            if child.try_wait().unwrap().is_some() {
-                finished = true;
-                break;
-            }
-            std::thread::sleep(
-                Duration::from_millis(5).min(due.saturating_duration_since(Instant::now())),
-            );
+        let reached = rt.block_on(async { tokio::time::timeout(RUN_LIMIT, held.reached()).await });
+        if reached != Ok(true) {
+            let _ = child.kill();
+            let (status, stdout, stderr) = wait_bounded(&mut child, RUN_LIMIT, &what);
+            panic!("{what}: never reached ({status:?})\nstdout:\n{stdout}\nstderr:\n{stderr}");
         }
-        if finished {
-            last_finished = Some(started.elapsed());
-        } else {
-            // The child is not reaped yet (at worst a zombie), so its pid is still its own.
-            let sent = unsafe { libc::kill(pid as libc::pid_t, signal) };
-            assert_eq!(sent, 0, "{what}: kill failed");
-        }
+        // The child waits for the held answer: it is alive and not reaped, so the pid is its own.
+        let sent = unsafe { libc::kill(pid as libc::pid_t, signal) };
+        assert_eq!(sent, 0, "{what}: kill failed");
+        drop(held); // answer it now: a handled signal must not depend on NAV staying silent
         let (status, stdout, stderr) = wait_bounded(&mut child, RUN_LIMIT, &what);
         let code = status.code();
-        match (finished, status.signal()) {
-            (true, _) | (false, None) if code == Some(0) => {
-                assert!(
-                    stdout.lines().count() == TAXPAYERS * 2,
-                    "{what}: a finished run prints one summary per taxpayer and direction:\n{stdout}"
-                );
-                tally.finished += 1;
+        match status.signal() {
+            Some(s) if s == signal && signal == libc::SIGKILL => {
+                tally.killed += 1;
+                killed_pids.insert(pid);
             }
-            (false, Some(s)) if s == signal => {
-                if signal == libc::SIGKILL {
-                    tally.killed += 1;
-                    killed_pids.insert(pid);
-                } else {
-                    tally.before_handler += 1;
-                }
-            }
-            (false, None) if signal != libc::SIGKILL => {
+            None if signal != libc::SIGKILL => {
                 assert_eq!(code, Some(1), "{what}: exit status; stderr:\n{stderr}");
                 assert!(
                     stderr.contains("interrupted; nothing is lost"),
@@ -159,9 +150,14 @@ fn interrupted_syncs_lose_nothing_and_store_nothing_twice() {
         }
     }
     eprintln!("drill: {tally:?}, {added} invoices added between runs");
+    assert_eq!(
+        tally.handled + tally.killed,
+        ROUNDS,
+        "every run is interrupted"
+    );
     assert!(
-        tally.handled > 0,
-        "no SIGINT/SIGTERM was handled by a running sync: {tally:?}"
+        tally.handled > 0 && tally.killed > 0,
+        "the seed drew one kind of signal only: {tally:?}"
     );
 
     let final_start = Utc::now();
@@ -173,7 +169,6 @@ fn interrupted_syncs_lose_nothing_and_store_nothing_twice() {
         "the final run fails: {status:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
 
-    let store_path = data_dir.join("navsync.db");
     let key = fs::read(data_dir.join("cursor.key")).unwrap();
     let store = SqliteStore::open(&store_path, key).unwrap();
     let archive = FsArchive::new(data_dir.join("documents")).unwrap();

@@ -66,6 +66,19 @@ pub struct TaxpayerCredentials {
     pub exchange_key: String,
 }
 
+/// A request [`SimHandle::hold_request`] holds; dropping this releases it.
+pub struct HeldRequest {
+    reached: tokio::sync::oneshot::Receiver<()>,
+    _release: tokio::sync::oneshot::Sender<()>,
+}
+
+impl HeldRequest {
+    /// Resolves once the request is held; `false` if the simulator stopped first.
+    pub async fn reached(&mut self) -> bool {
+        (&mut self.reached).await.is_ok()
+    }
+}
+
 /// A running simulator.
 pub struct SimHandle {
     state: Arc<SimState>,
@@ -116,6 +129,24 @@ impl SimHandle {
 
     pub fn stats(&self) -> SimStats {
         self.state.stats()
+    }
+
+    /// Holds the `n`-th NAV request from now (1-based, any operation) unanswered until the
+    /// returned handle is released or dropped; [`HeldRequest::reached`] resolves once it is
+    /// held. Lets a test interrupt a client at a point it is known to have reached, with the
+    /// client waiting there. Replaces an earlier hold not yet reached.
+    pub fn hold_request(&self, n: u64) -> HeldRequest {
+        let (reached_tx, reached) = tokio::sync::oneshot::channel();
+        let (release, release_rx) = tokio::sync::oneshot::channel();
+        *self.state.hold.lock().unwrap_or_else(|e| e.into_inner()) = Some(server::Hold {
+            remaining: n.max(1),
+            reached: reached_tx,
+            release: release_rx,
+        });
+        HeldRequest {
+            reached,
+            _release: release,
+        }
     }
 
     /// Replaces the fault drills from the next request on (e.g. an outage in mid-sync).

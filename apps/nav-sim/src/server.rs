@@ -19,7 +19,7 @@ use chrono::Utc;
 use navsync_domain::TaxpayerId;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, oneshot, watch};
 
 use crate::auth::{self, User};
 use crate::config::SimConfig;
@@ -80,6 +80,8 @@ pub(crate) struct SimState {
     traffic: Mutex<TrafficRestriction>,
     fault_rng: Mutex<Rng>,
     first_listed: Mutex<HashMap<(String, String), Instant>>,
+    /// [`crate::SimHandle::hold_request`]'s pending hold, if any.
+    pub hold: Mutex<Option<Hold>>,
     pub maintenance: AtomicBool,
     /// The fault drills in force; starts as the config's, changeable while running.
     pub faults: RwLock<crate::config::Faults>,
@@ -128,6 +130,7 @@ impl SimState {
             counters: Counters::default(),
             traffic: Mutex::default(),
             first_listed: Mutex::default(),
+            hold: Mutex::default(),
         }
     }
 
@@ -167,6 +170,13 @@ impl SimState {
     fn fault(&self, kind: &str) {
         bump(&self.counters.faults, kind);
     }
+}
+
+/// A request to hold: the `remaining`-th NAV request from now is held unanswered.
+pub(crate) struct Hold {
+    pub remaining: u64,
+    pub reached: oneshot::Sender<()>,
+    pub release: oneshot::Receiver<()>,
 }
 
 /// Where a request came from, and how to reset its connection.
@@ -279,6 +289,22 @@ async fn nav_operation(
     };
     let conn = req_conn.map(|e| e.0);
     bump(&state.counters.requests, op.path_name());
+    let held = {
+        let mut hold = lock(&state.hold);
+        match hold.as_mut() {
+            Some(h) if h.remaining > 1 => {
+                h.remaining -= 1;
+                None
+            }
+            Some(_) => hold.take(),
+            None => None,
+        }
+    };
+    if let Some(h) = held {
+        let _ = h.reached.send(());
+        // Until the test releases it (or drops its handle).
+        let _ = h.release.await;
+    }
     let faults = &state.faults();
 
     if faults.traffic_restriction && faults.restricted(op) {
