@@ -199,6 +199,8 @@ async fn a_scheduled_run_stores_exactly_what_nav_holds_and_the_next_run_fetches_
         .handle(event(payload, Duration::from_secs(600)))
         .await
         .unwrap();
+    // One summary per taxpayer and direction, as in the first run, each with nothing new.
+    assert_eq!(again.summaries.len(), response.summaries.len());
     assert!(again.summaries.iter().all(|s| s.report.new == 0));
     let data_calls_after = f
         .sim
@@ -247,6 +249,8 @@ async fn a_run_out_of_time_stops_cleanly_and_the_next_one_completes() {
         .handle(event(payload.clone(), Duration::from_secs(1)))
         .await
         .unwrap();
+    // One summary per direction of the one taxpayer, each stopped before any work.
+    assert_eq!(response.summaries.len(), Direction::BOTH.len());
     assert!(
         response
             .summaries
