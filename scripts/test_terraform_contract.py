@@ -628,6 +628,30 @@ def test_the_scheduled_event_is_one_the_sync_lambda_accepts():
     assert keys <= fields, f"{sorted(keys - fields)} are not SyncEvent fields {sorted(fields)}"
 
 
+def test_the_daily_sweep_sends_a_rescan_the_sync_lambda_accepts():
+    sweep = blocks(MODULES / "sync_schedule" / "main.tf", "resource", "aws_scheduler_schedule")["sweep"]
+    payload = sweep["target"][0]["input"]
+    keys = set(re.findall(r"(\w+)\s*=", payload))
+    assert keys == {"taxpayers", "lookback_days", "rescan"}, payload
+    assert re.search(r"rescan\s*=\s*true", payload), payload
+    event = (ROOT / "apps" / "sync-lambda" / "src" / "event.rs").read_text()
+    fields = set(re.findall(r"pub (\w+):", re.search(r"pub struct SyncEvent \{(.*?)\n\}", event, re.S).group(1)))
+    assert keys <= fields, f"{sorted(keys - fields)} are not SyncEvent fields {sorted(fields)}"
+
+
+def test_the_pending_alarm_watches_the_metric_the_sync_lambda_writes():
+    alarm = blocks(MODULES / "monitoring" / "main.tf", "resource", "aws_cloudwatch_metric_alarm")["pending_invoices"]
+    outcome = (ROOT / "apps" / "sync-lambda" / "src" / "outcome.rs").read_text()
+    namespace = re.search(r'pub const METRIC_NAMESPACE: &str = "([^"]+)";', outcome)
+    metric = re.search(r'pub const PENDING_METRIC: &str = "([^"]+)";', outcome)
+    assert namespace and metric, "METRIC_NAMESPACE / PENDING_METRIC not found in apps/sync-lambda/src/outcome.rs"
+    assert unquote(alarm["namespace"]) == namespace.group(1)
+    assert unquote(alarm["metric_name"]) == metric.group(1)
+    # The alarm has no dimensions: it reads the dimensionless copy the metrics line carries.
+    assert "dimensions" not in alarm
+    assert '"Dimensions": [["Taxpayer", "Direction"], []]' in outcome
+
+
 # ---- Every module, planned offline with real inputs ---------------------------------------------
 
 KEY = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"

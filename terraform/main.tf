@@ -76,8 +76,10 @@ module "sync_schedule" {
   taxpayers           = module.credentials.taxpayers
   schedule_expression = var.sync_schedule
   lookback_days       = var.lookback_days
-  retry_attempts      = var.sync_retry_attempts
-  kms_key_arn         = var.kms_key_arn
+
+  sweep_schedule_expression = var.sync_sweep_schedule
+  retry_attempts            = var.sync_retry_attempts
+  kms_key_arn               = var.kms_key_arn
 }
 
 module "sync_lambda" {
@@ -164,6 +166,7 @@ module "monitoring" {
   table_name             = module.table.name
   api_id                 = module.http_api.api_id
   dead_letter_queue_name = module.sync_schedule.dead_letter_queue_name
+  pending_alarm_hours    = var.pending_alarm_hours
 }
 
 module "web" {

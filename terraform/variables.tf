@@ -109,6 +109,28 @@ variable "sync_schedule" {
   }
 }
 
+variable "sync_sweep_schedule" {
+  description = "When each taxpayer's daily sweep re-lists the whole lookback for invoices NAV listed late (cron in Europe/Budapest time); null turns it off. Every run also re-checks the last days behind its watermark."
+  type        = string
+  default     = "cron(30 2 * * ? *)"
+
+  validation {
+    condition     = var.sync_sweep_schedule == null || can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.sync_sweep_schedule))
+    error_message = "sync_sweep_schedule must be rate(N unit) or cron(...), e.g. cron(30 2 * * ? *), or null."
+  }
+}
+
+variable "pending_alarm_hours" {
+  description = "Alarm when some invoice NAV listed has stayed quarantined (not fetchable or not readable) for this many hours in a row."
+  type        = number
+  default     = 6
+
+  validation {
+    condition     = var.pending_alarm_hours >= 1 && var.pending_alarm_hours <= 24 && floor(var.pending_alarm_hours) == var.pending_alarm_hours
+    error_message = "pending_alarm_hours must be a whole number from 1 to 24."
+  }
+}
+
 variable "sync_timeout_seconds" {
   description = "Timeout of the sync Lambda, which is the sync's deadline; the sync stops cleanly sync_deadline_margin_seconds before it."
   type        = number

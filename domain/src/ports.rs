@@ -13,7 +13,7 @@ use crate::invoice::{
     Direction, DocumentRef, Invoice, InvoiceDigest, InvoiceId, InvoiceKey, InvoiceRecord,
 };
 use crate::query::{InvoicePage, InvoiceQuery};
-use crate::sync::{RunRecord, SyncState, Window};
+use crate::sync::{PendingInvoice, RunRecord, SyncState, Window};
 use crate::tax_number::TaxpayerId;
 
 /// Errors from NAV, after the adapter's own retries are spent.
@@ -192,6 +192,21 @@ pub trait SyncStateStore: Send + Sync {
         direction: Direction,
         run: &RunRecord,
     ) -> Result<(), RepoError>;
+
+    /// The quarantined invoices of this taxpayer and direction, earliest first failure first,
+    /// at most `limit` of them.
+    async fn pending(
+        &self,
+        taxpayer: TaxpayerId,
+        direction: Direction,
+        limit: usize,
+    ) -> Result<Vec<PendingInvoice>, RepoError>;
+
+    /// Quarantines an invoice, or replaces its entry (a further failed attempt).
+    async fn put_pending(&self, pending: &PendingInvoice) -> Result<(), RepoError>;
+
+    /// Ends an invoice's quarantine once it is stored. Removing one that is not there is no error.
+    async fn remove_pending(&self, key: &InvoiceKey) -> Result<(), RepoError>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

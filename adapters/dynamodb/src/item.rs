@@ -88,6 +88,19 @@ pub(crate) fn sync_pk(taxpayer: TaxpayerId, direction: Direction) -> String {
 
 pub(crate) const SYNC_SK: &str = "STATE";
 
+/// Quarantined invoices live beside the state, one item each.
+pub(crate) const PENDING_SK_PREFIX: &str = "PENDING#";
+
+/// The sort key of a quarantined invoice: the number last, so a `#` in it cannot collide.
+pub(crate) fn pending_sk(key: &InvoiceKey) -> String {
+    format!(
+        "{PENDING_SK_PREFIX}{}#{}#{}",
+        key.id.supplier_tax_number,
+        batch_part(key),
+        key.id.invoice_number
+    )
+}
+
 /// An encoded invoice: the item, and the full record as JSON (inline in `doc` unless it is
 /// moved to the overflow store).
 pub(crate) struct Encoded {

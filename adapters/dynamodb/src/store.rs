@@ -9,11 +9,13 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest,
+};
 use chrono::{DateTime, SecondsFormat, Utc};
 use navsync_domain::ports::{InvoiceQueries, InvoiceRepository, RepoError, SyncStateStore};
 use navsync_domain::query::{InvoicePage, InvoiceQuery, InvoiceSummary, SortOrder};
-use navsync_domain::sync::{RunRecord, SyncState};
+use navsync_domain::sync::{PendingInvoice, RunRecord, SyncState};
 use navsync_domain::{Direction, InvoiceKey, InvoiceRecord, TaxpayerId};
 use sha2::{Digest, Sha256};
 
@@ -22,6 +24,9 @@ use crate::error::repo_error;
 use crate::item::{self, Item, s};
 use crate::overflow::Overflow;
 use crate::table;
+
+/// How many quarantined invoices of one taxpayer and direction are read to order them.
+const PENDING_READ_CAP: usize = 10_000;
 
 /// DynamoDB's limits for one BatchWriteItem / BatchGetItem call.
 const BATCH_WRITE_ITEMS: usize = 25;
@@ -877,5 +882,72 @@ impl SyncStateStore for DynamoStore {
             .await
             .map_err(|e| repo_error("UpdateItem", e))?;
         Ok(())
+    }
+    async fn pending(
+        &self,
+        taxpayer: TaxpayerId,
+        direction: Direction,
+        limit: usize,
+    ) -> Result<Vec<PendingInvoice>, RepoError> {
+        // The items share the state's partition; the order is by first failure, so they are
+        // read whole (a few hundred bytes each) up to a cap, then sorted.
+        let mut entries: Vec<(String, String, PendingInvoice)> = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :pending)")
+                .expression_attribute_values(":pk", s(item::sync_pk(taxpayer, direction)))
+                .expression_attribute_values(":pending", s(item::PENDING_SK_PREFIX))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| repo_error("Query", e))?;
+            for it in out.items.unwrap_or_default() {
+                let sk = item::get_s(&it, "sk")?.to_owned();
+                let entry: PendingInvoice = serde_json::from_str(item::get_s(&it, "entry")?)
+                    .map_err(|e| RepoError::Corrupt(format!("pending invoice {sk}: {e}")))?;
+                entries.push((watermark_str(entry.first_failed_at), sk, entry));
+            }
+            match out.last_evaluated_key {
+                Some(k) if entries.len() < PENDING_READ_CAP => start = Some(k),
+                _ => break,
+            }
+        }
+        entries.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        Ok(entries.into_iter().take(limit).map(|(_, _, e)| e).collect())
+    }
+
+    async fn put_pending(&self, pending: &PendingInvoice) -> Result<(), RepoError> {
+        let json = serde_json::to_string(pending).map_err(|e| RepoError::Invalid(e.to_string()))?;
+        // UpdateItem creates or replaces, within the actions the sync already has.
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(
+                item::sync_pk(pending.key.taxpayer, pending.key.id.direction),
+                item::pending_sk(&pending.key),
+            )))
+            .update_expression("SET entry = :entry")
+            .expression_attribute_values(":entry", s(json))
+            .send()
+            .await
+            .map_err(|e| repo_error("UpdateItem", e))?;
+        Ok(())
+    }
+
+    async fn remove_pending(&self, key: &InvoiceKey) -> Result<(), RepoError> {
+        let delete = DeleteRequest::builder()
+            .set_key(Some(key_item(
+                item::sync_pk(key.taxpayer, key.id.direction),
+                item::pending_sk(key),
+            )))
+            .build()
+            .map_err(|e| RepoError::Invalid(e.to_string()))?;
+        self.write_chunk(vec![WriteRequest::builder().delete_request(delete).build()])
+            .await
     }
 }

@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use navsync_domain::ports::{InvoiceQueries, InvoiceRepository, RepoError, SyncStateStore};
 use navsync_domain::query::{InvoicePage, InvoiceQuery, InvoiceSummary};
-use navsync_domain::sync::{RunRecord, SyncState, chain_root};
+use navsync_domain::sync::{PendingInvoice, RunRecord, SyncState, chain_root};
 use navsync_domain::{Direction, InvoiceKey, InvoiceRecord, TaxpayerId};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
@@ -678,6 +678,76 @@ impl SyncStateStore for SqliteStore {
         })
         .await
     }
+
+    async fn pending(
+        &self,
+        taxpayer: TaxpayerId,
+        direction: Direction,
+        limit: usize,
+    ) -> Result<Vec<PendingInvoice>, RepoError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |conn, _| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT entry FROM pending_invoice WHERE taxpayer = ?1 AND direction = ?2
+                     ORDER BY first_failed_at, invoice_key LIMIT ?3",
+                )
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map(params![taxpayer.as_str(), direction.as_str(), limit], |r| {
+                    r.get::<_, String>(0)
+                })
+                .map_err(db_err)?;
+            rows.map(|json| {
+                serde_json::from_str(&json.map_err(db_err)?)
+                    .map_err(|e| corrupt("stored pending invoice", e))
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn put_pending(&self, pending: &PendingInvoice) -> Result<(), RepoError> {
+        let key = pending_key(&pending.key)?;
+        let entry =
+            serde_json::to_string(pending).map_err(|e| RepoError::Invalid(e.to_string()))?;
+        let taxpayer = pending.key.taxpayer;
+        let direction = pending.key.id.direction;
+        let first_failed_at = format_instant(pending.first_failed_at);
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO pending_invoice (taxpayer, direction, invoice_key, first_failed_at, entry)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (taxpayer, direction, invoice_key)
+                 DO UPDATE SET first_failed_at = excluded.first_failed_at, entry = excluded.entry",
+                params![taxpayer.as_str(), direction.as_str(), key, first_failed_at, entry],
+            )
+            .map(drop)
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn remove_pending(&self, key: &InvoiceKey) -> Result<(), RepoError> {
+        let invoice_key = pending_key(key)?;
+        let taxpayer = key.taxpayer;
+        let direction = key.id.direction;
+        self.write(move |conn| {
+            conn.execute(
+                "DELETE FROM pending_invoice
+                 WHERE taxpayer = ?1 AND direction = ?2 AND invoice_key = ?3",
+                params![taxpayer.as_str(), direction.as_str(), invoice_key],
+            )
+            .map(drop)
+            .map_err(db_err)
+        })
+        .await
+    }
+}
+
+/// A key's one text form (serde_json writes struct fields in declaration order).
+fn pending_key(key: &InvoiceKey) -> Result<String, RepoError> {
+    serde_json::to_string(key).map_err(|e| RepoError::Invalid(e.to_string()))
 }
 
 #[cfg(test)]

@@ -48,6 +48,11 @@ async fn watermark() {
     store::check_watermark(&fresh("watermark")).await;
 }
 
+#[tokio::test]
+async fn pending() {
+    store::check_pending(&fresh("pending")).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watermark_race() {
     store::check_watermark_race(&fresh("race")).await;

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use navsync_domain::query::InvoiceSummary;
-use navsync_domain::sync::{EffectiveState, InvoiceChain, RunRecord, SyncState};
+use navsync_domain::sync::{EffectiveState, InvoiceChain, PendingInvoice, RunRecord, SyncState};
 use navsync_domain::{
     Address, Direction, InvoiceCategory, InvoiceOperation, InvoiceRecord, Line, Party,
     PaymentMethod, Totals, VatRate, VatSummary,
@@ -594,8 +594,16 @@ pub struct RunDto {
     pub new: u64,
     pub already_stored: u64,
     pub modifications: u64,
-    /// Listed, but NAV had no document yet; a later run picks them up.
+    /// Listed, but NAV returned no document or none readable: quarantined (see `pending`).
     pub unavailable: u64,
+    /// Quarantined invoices this run stored after all.
+    pub recovered: u64,
+    /// Of `new`, invoices NAV received before the run's starting watermark (listed late).
+    pub late: u64,
+    /// Of the digest calls, those re-listing the days behind the watermark.
+    pub recheck_digest_calls: u64,
+    pub digest_calls: u64,
+    pub data_calls: u64,
     pub duration_ms: u64,
 }
 
@@ -614,7 +622,51 @@ impl From<&RunRecord> for RunDto {
             already_stored: r.report.already_stored,
             modifications: r.report.modifications,
             unavailable: r.report.unavailable,
+            recovered: r.report.recovered,
+            late: r.report.late,
+            recheck_digest_calls: r.report.recheck_digest_calls,
+            digest_calls: r.report.digest_calls,
+            data_calls: r.report.data_calls,
             duration_ms: r.report.duration_ms,
+        }
+    }
+}
+
+/// An invoice NAV listed whose document could not be fetched or read: quarantined, retried
+/// with backoff (15 minutes, doubling up to a day), never holding up the other invoices.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PendingInvoiceDto {
+    pub invoice_number: String,
+    pub supplier_tax_number: String,
+    pub batch_index: Option<u32>,
+    pub operation: OperationDto,
+    pub issue_date: NaiveDate,
+    /// When NAV received the invoice's data report.
+    pub ins_date: DateTime<Utc>,
+    pub supplier_name: String,
+    /// The last failure, as NAV or the reader put it.
+    pub reason: String,
+    pub attempts: u32,
+    pub first_failed_at: DateTime<Utc>,
+    pub last_failed_at: DateTime<Utc>,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+impl From<&PendingInvoice> for PendingInvoiceDto {
+    fn from(p: &PendingInvoice) -> Self {
+        Self {
+            invoice_number: p.key.id.invoice_number.to_string(),
+            supplier_tax_number: p.key.id.supplier_tax_number.to_string(),
+            batch_index: p.key.id.batch_index,
+            operation: p.digest.operation.into(),
+            issue_date: p.digest.issue_date,
+            ins_date: p.digest.ins_date,
+            supplier_name: p.digest.supplier_name.clone(),
+            reason: p.reason.clone(),
+            attempts: p.attempts,
+            first_failed_at: p.first_failed_at,
+            last_failed_at: p.last_failed_at,
+            next_attempt_at: p.next_attempt_at,
         }
     }
 }
@@ -622,17 +674,31 @@ impl From<&RunRecord> for RunDto {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct DirectionStatusDto {
     pub direction: DirectionDto,
-    /// Every invoice NAV received before this instant is stored; absent before the first sync.
+    /// Every invoice NAV received before this instant is stored or pending; absent before the
+    /// first sync.
     pub watermark: Option<DateTime<Utc>>,
     pub last_run: Option<RunDto>,
+    /// Quarantined invoices, earliest failure first, at most [`DirectionStatusDto::MAX_PENDING`].
+    pub pending: Vec<PendingInvoiceDto>,
+    /// More are pending than `pending` lists.
+    pub pending_truncated: bool,
 }
 
 impl DirectionStatusDto {
-    pub fn new(direction: Direction, state: &SyncState) -> Self {
+    pub const MAX_PENDING: usize = 100;
+
+    /// `pending` as read with a limit of `MAX_PENDING + 1`, so one more tells it is cut.
+    pub fn new(direction: Direction, state: &SyncState, pending: &[PendingInvoice]) -> Self {
         Self {
             direction: direction.into(),
             watermark: state.watermark,
             last_run: state.last_run.as_ref().map(Into::into),
+            pending: pending
+                .iter()
+                .take(Self::MAX_PENDING)
+                .map(Into::into)
+                .collect(),
+            pending_truncated: pending.len() > Self::MAX_PENDING,
         }
     }
 }

@@ -382,7 +382,8 @@ pub(crate) async fn export_invoices<B: Backend>(
     get, path = "/v1/taxpayers/{taxpayer}/sync", tag = "sync",
     summary = "Sync status",
     description = "Sync status per direction: the watermark (every invoice NAV received before it is \
-        stored) and how the last run ended.",
+        stored or pending), how the last run ended, and the pending invoices: listed by NAV but not \
+        fetchable or readable yet, each with its reason, attempts and next attempt.",
     security(("bearer" = [])),
     params(params::TaxpayerPath),
     responses(
@@ -409,7 +410,13 @@ pub(crate) async fn sync_status<B: Backend>(
             .load(taxpayer, d)
             .await
             .map_err(Problem::from_repo)?;
-        directions.push(DirectionStatusDto::new(d, &s));
+        let pending = state
+            .backend
+            .sync_state()
+            .pending(taxpayer, d, DirectionStatusDto::MAX_PENDING + 1)
+            .await
+            .map_err(Problem::from_repo)?;
+        directions.push(DirectionStatusDto::new(d, &s, &pending));
     }
     Ok(Json(SyncStatusDto {
         taxpayer: taxpayer.to_string(),

@@ -8,7 +8,14 @@ use serde::Serialize;
 /// One summary per taxpayer and direction: the domain's, logged as one JSON line.
 pub type Summary = RunSummary;
 
-/// Writes the summary as one JSON log line, at error level when the part failed.
+/// The CloudWatch namespace and metric of the quarantined-invoice count; the Terraform's
+/// `pending_invoices` alarm watches the same two names.
+pub const METRIC_NAMESPACE: &str = "navsync";
+pub const PENDING_METRIC: &str = "PendingInvoices";
+
+/// Writes the summary as one JSON log line, at error level when the part failed, and its
+/// metrics as one Embedded Metric Format line on stdout, which Lambda turns into CloudWatch
+/// metrics without an API call or IAM permission.
 pub fn log(summary: &Summary) {
     let json = serde_json::to_string(summary).unwrap_or_default();
     if summary.error.is_some() {
@@ -16,6 +23,35 @@ pub fn log(summary: &Summary) {
     } else {
         tracing::info!(target: "navsync::sync::summary", summary = %json, "sync done");
     }
+    println!("{}", metrics_line(summary, chrono::Utc::now()));
+}
+
+/// The summary's metrics in Embedded Metric Format: per taxpayer and direction, and without
+/// dimensions for one alarm over all of them.
+pub fn metrics_line(summary: &Summary, at: chrono::DateTime<chrono::Utc>) -> String {
+    let r = &summary.report;
+    serde_json::json!({
+        "_aws": {
+            "Timestamp": at.timestamp_millis(),
+            "CloudWatchMetrics": [{
+                "Namespace": METRIC_NAMESPACE,
+                "Dimensions": [["Taxpayer", "Direction"], []],
+                "Metrics": [
+                    {"Name": PENDING_METRIC, "Unit": "Count"},
+                    {"Name": "NewInvoices", "Unit": "Count"},
+                    {"Name": "LateInvoices", "Unit": "Count"},
+                    {"Name": "RecheckDigestCalls", "Unit": "Count"},
+                ],
+            }],
+        },
+        "Taxpayer": r.taxpayer.to_string(),
+        "Direction": r.direction.as_str(),
+        PENDING_METRIC: r.pending,
+        "NewInvoices": r.new,
+        "LateInvoices": r.late,
+        "RecheckDigestCalls": r.recheck_digest_calls,
+    })
+    .to_string()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -128,6 +164,31 @@ mod tests {
         let d: Diagnostic = SyncLambdaError::from_summaries(&[s]).unwrap().into();
         assert_eq!(d.error_type, "SyncFailed.Retryable");
         assert!(SyncLambdaError::from_summaries(&[Summary::new(&outcome(None), 0)]).is_none());
+    }
+
+    #[test]
+    fn the_metrics_line_is_embedded_metric_format_with_the_pending_count() {
+        let mut s = Summary::new(&outcome(None), 0);
+        s.report.pending = 3;
+        s.report.late = 2;
+        let at = chrono::DateTime::from_timestamp_millis(1_717_000_000_123).unwrap();
+        let line: serde_json::Value = serde_json::from_str(&metrics_line(&s, at)).unwrap();
+        assert_eq!(line["_aws"]["Timestamp"], 1_717_000_000_123_i64);
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], "navsync");
+        assert_eq!(
+            directive["Dimensions"],
+            serde_json::json!([["Taxpayer", "Direction"], []])
+        );
+        // Every metric named in the directive has its value on the line, and every dimension too.
+        for m in directive["Metrics"].as_array().unwrap() {
+            let name = m["Name"].as_str().unwrap();
+            assert!(line[name].is_u64(), "{name} has no value: {line}");
+        }
+        assert_eq!(line["PendingInvoices"], 3);
+        assert_eq!(line["LateInvoices"], 2);
+        assert_eq!(line["Taxpayer"], s.report.taxpayer.to_string());
+        assert_eq!(line["Direction"], s.report.direction.as_str());
     }
 
     #[test]

@@ -562,8 +562,23 @@ function runFacts(run) {
     [t('sync.error'), run.error ?? (run.stopped_at_deadline ? t('sync.deadline') : t('sync.ok'))],
     [t('sync.new'), fmt.integer(run.new)], [t('sync.already'), fmt.integer(run.already_stored)],
     [t('sync.listed'), fmt.integer(run.listed)], [t('sync.mods'), fmt.integer(run.modifications)],
-    [t('sync.unavailable'), fmt.integer(run.unavailable)], [t('sync.duration'), fmt.duration(run.duration_ms)],
+    [t('sync.unavailable'), fmt.integer(run.unavailable)], [t('sync.recovered'), fmt.integer(run.recovered)],
+    [t('sync.late'), fmt.integer(run.late)], [t('sync.duration'), fmt.duration(run.duration_ms)],
   ]);
+}
+
+// Invoices NAV listed that could not be fetched or read: which, why, and when navsync tries again.
+function pendingList(d) {
+  if (!d.pending.length) return h('p', { class: 'pending-none' }, t('sync.pendingNone'));
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'pending' },
+    h('caption', {}, t('sync.pendingCaption', { count: fmt.integer(d.pending.length) + (d.pending_truncated ? '+' : '') })),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('list.number')), h('th', { scope: 'col' }, t('detail.supplier')),
+      h('th', { scope: 'col' }, t('sync.reason')), h('th', { scope: 'col', class: 'num' }, t('sync.attempts')),
+      h('th', { scope: 'col' }, t('sync.nextAttempt')))),
+    h('tbody', {}, d.pending.map((p) => h('tr', { dataset: { invoice: p.invoice_number } },
+      h('td', {}, p.invoice_number), h('td', {}, `${p.supplier_name} (${p.supplier_tax_number})`),
+      h('td', { class: 'reason' }, p.reason), h('td', { class: 'num' }, fmt.integer(p.attempts)),
+      h('td', {}, fmt.dateTime(p.next_attempt_at)))))));
 }
 
 function syncCard(tp) {
@@ -573,7 +588,8 @@ function syncCard(tp) {
     const dirs = h('div', { class: 'two' }, s.directions.map((d) => h('div', { class: 'sync-dir', dataset: { direction: d.direction } },
       h('h3', {}, t(`dir.${d.direction}`)),
       facts([[t('sync.watermark'), d.watermark ? fmt.dateTime(d.watermark) : t('sync.never')]]),
-      h('h4', {}, t('sync.lastRun')), runFacts(d.last_run))));
+      h('h4', {}, t('sync.lastRun')), runFacts(d.last_run),
+      h('h4', {}, t('sync.pending')), pendingList(d))));
     const result = h('p', { class: 'sync-result', role: 'status' });
     let button = null;
     if (state.me?.admin) {

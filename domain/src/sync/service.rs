@@ -1,9 +1,14 @@
-//! The sync use case: for each taxpayer and direction, plan windows, page through NAV's
-//! digests, skip what is stored, fetch, archive and store the rest, and move the watermark
-//! past each window once all of it is stored.
+//! The sync use case: for each taxpayer and direction, retry the quarantined invoices that are
+//! due, re-list a trailing period behind the watermark (NAV lists some invoices late), then
+//! plan windows from the watermark, page through NAV's digests, skip what is stored, fetch,
+//! archive and store the rest, and move the watermark past each window once all of it is
+//! stored or quarantined. An invoice that cannot be fetched or read is quarantined with its
+//! reason and retried with backoff; it never holds the watermark, so it cannot stall the rest.
 //!
 //! It streams: at most one digest page and one write batch are held at a time, so a window of
 //! any size runs in the memory of a page.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -16,6 +21,7 @@ use crate::ports::{
 };
 use crate::tax_number::TaxpayerId;
 
+use super::pending::{PendingInvoice, concerns_only_the_invoice};
 use super::state::{DirectionReport, RunRecord, RunSummary, WindowProgress, advanced_watermark};
 use super::window::{Window, plan_windows, sync_start};
 
@@ -61,6 +67,10 @@ pub struct SyncPolicy {
     /// How long after `insDate` NAV may still be processing an invoice; windows end this long
     /// before now.
     pub settle: TimeDelta,
+    /// How far behind the watermark every run lists again (digests only; a data call only for
+    /// what is not stored), for invoices NAV lists after their `insDate` window was queried.
+    /// Zero turns it off; a `rescan` reaches further anyway.
+    pub recheck: TimeDelta,
     /// Stop cleanly, with the watermark where the stored invoices end, once the clock passes this.
     pub deadline: Option<DateTime<Utc>>,
     /// How many records are stored per repository call.
@@ -69,13 +79,19 @@ pub struct SyncPolicy {
 
 impl SyncPolicy {
     pub const DEFAULT_SETTLE: TimeDelta = TimeDelta::minutes(2);
+    /// NAV's own incidents backfilled digests days late (nav-gov-hu/Online-Invoice #664, #1109);
+    /// a daily or on-demand rescan over the lookback covers what lies further back.
+    pub const DEFAULT_RECHECK: TimeDelta = TimeDelta::days(3);
     pub const DEFAULT_WRITE_BATCH: usize = 25;
+    /// How many quarantined invoices a run considers; more wait for later runs.
+    pub const PENDING_LIMIT: usize = 1000;
 
     pub fn new(lookback: Lookback) -> Self {
         Self {
             lookback,
             rescan: false,
             settle: Self::DEFAULT_SETTLE,
+            recheck: Self::DEFAULT_RECHECK,
             deadline: None,
             write_batch: Self::DEFAULT_WRITE_BATCH,
         }
@@ -197,38 +213,174 @@ where
         report.watermark_before = watermark;
         report.watermark_after = watermark;
 
-        let now = self.clock.now();
-        let start = sync_start(now, policy.lookback, watermark, policy.rescan);
-        let windows = plan_windows(start, now - policy.settle);
-        report.windows_planned = windows.len() as u32;
+        let mut pending: HashMap<InvoiceKey, PendingInvoice> = self
+            .state
+            .pending(taxpayer, direction, SyncPolicy::PENDING_LIMIT)
+            .await?
+            .into_iter()
+            .map(|p| (p.key.clone(), p))
+            .collect();
+        let result = self
+            .sync_all(
+                credentials,
+                direction,
+                policy,
+                report,
+                &mut pending,
+                &mut watermark,
+            )
+            .await;
+        // The count after the run, whether or not it finished.
+        report.pending = self
+            .state
+            .pending(taxpayer, direction, SyncPolicy::PENDING_LIMIT)
+            .await
+            .map_or(pending.len(), |p| p.len()) as u64;
+        result
+    }
 
-        // An unreadable document holds the watermark; the rest of the run still stores what it can.
-        let mut invalid: Option<NavError> = None;
+    async fn sync_all(
+        &self,
+        credentials: &NavCredentials,
+        direction: Direction,
+        policy: &SyncPolicy,
+        report: &mut DirectionReport,
+        pending: &mut HashMap<InvoiceKey, PendingInvoice>,
+        watermark: &mut Option<DateTime<Utc>>,
+    ) -> Result<(), SyncError> {
+        let taxpayer = credentials.tax_number;
+        self.retry_pending(credentials, direction, policy, report, pending)
+            .await?;
+
+        let now = self.clock.now();
+        let end = now - policy.settle;
+        let start = sync_start(now, policy.lookback, *watermark, policy.rescan);
+        let recheck = match *watermark {
+            Some(w) if !policy.rescan && policy.recheck > TimeDelta::zero() => {
+                plan_windows(w - policy.recheck, w.min(end))
+            }
+            _ => Vec::new(),
+        };
+        for window in recheck {
+            let calls_before = report.digest_calls;
+            let progress = self
+                .sync_window(credentials, direction, window, policy, report, pending)
+                .await;
+            report.recheck_digest_calls += report.digest_calls - calls_before;
+            // Behind the watermark: the window can only fill in what was listed late.
+            if progress?.interrupted {
+                report.stopped_at_deadline = true;
+                return Ok(());
+            }
+        }
+
+        let windows = plan_windows(start, end);
+        report.windows_planned = windows.len() as u32;
         for window in windows {
             let progress = self
-                .sync_window(credentials, direction, window, policy, report, &mut invalid)
+                .sync_window(credentials, direction, window, policy, report, pending)
                 .await?;
             if progress.complete() {
                 report.windows_completed += 1;
             }
-            let next = advanced_watermark(watermark, &window, &progress);
-            if let Some(to) = next.filter(|_| next != watermark) {
+            let next = advanced_watermark(*watermark, &window, &progress);
+            if let Some(to) = next.filter(|_| next != *watermark) {
                 self.state
-                    .advance_watermark(taxpayer, direction, watermark, to)
+                    .advance_watermark(taxpayer, direction, *watermark, to)
                     .await?;
-                watermark = next;
-                report.watermark_after = watermark;
+                *watermark = next;
+                report.watermark_after = next;
             }
             if progress.interrupted {
                 report.stopped_at_deadline = true;
                 break;
             }
         }
-        invalid.map_or(Ok(()), |e| Err(e.into()))
+        Ok(())
     }
 
     fn past_deadline(&self, policy: &SyncPolicy) -> bool {
         policy.deadline.is_some_and(|d| self.clock.now() >= d)
+    }
+
+    /// Tries the quarantined invoices whose backoff has passed, with what NAV listed for them.
+    async fn retry_pending(
+        &self,
+        credentials: &NavCredentials,
+        direction: Direction,
+        policy: &SyncPolicy,
+        report: &mut DirectionReport,
+        pending: &mut HashMap<InvoiceKey, PendingInvoice>,
+    ) -> Result<(), SyncError> {
+        let now = self.clock.now();
+        let mut due: Vec<PendingInvoice> = pending
+            .values()
+            .filter(|p| p.is_due(now))
+            .cloned()
+            .collect();
+        due.sort_by_key(|p| p.first_failed_at);
+        let mut batch = Batch::new(policy.write_batch.max(1));
+        for chunk in due.chunks(100) {
+            let keys: Vec<InvoiceKey> = chunk.iter().map(|p| p.key.clone()).collect();
+            let stored = self.repo.stored_among(&keys).await?;
+            for entry in chunk {
+                if stored.contains(&entry.key) {
+                    // Stored meanwhile (another run, a rescan): only the entry is left.
+                    self.state.remove_pending(&entry.key).await?;
+                    pending.remove(&entry.key);
+                    continue;
+                }
+                if self.past_deadline(policy) {
+                    report.stopped_at_deadline = true;
+                    break;
+                }
+                report.data_calls += 1;
+                match self
+                    .fetch(credentials, &entry.key, entry.digest.clone())
+                    .await
+                {
+                    Ok(record) => {
+                        batch.records.push(record);
+                        if batch.is_full() {
+                            self.flush_recovered(&mut batch, report, pending).await?;
+                        }
+                    }
+                    Err(SyncError::Nav(e)) if concerns_only_the_invoice(&e) => {
+                        tracing::warn!(taxpayer = %entry.key.taxpayer, %direction,
+                            invoice = %entry.key.id.invoice_number, attempts = entry.attempts + 1,
+                            error = %e, "quarantined invoice still cannot be stored");
+                        let again = entry.failed_again(&e, self.clock.now());
+                        self.state.put_pending(&again).await?;
+                        pending.insert(again.key.clone(), again);
+                        report.unavailable += 1;
+                    }
+                    Err(e) => {
+                        self.flush_recovered(&mut batch, report, pending).await?;
+                        return Err(e);
+                    }
+                }
+            }
+            if report.stopped_at_deadline {
+                break;
+            }
+        }
+        self.flush_recovered(&mut batch, report, pending).await
+    }
+
+    async fn flush_recovered(
+        &self,
+        batch: &mut Batch,
+        report: &mut DirectionReport,
+        pending: &mut HashMap<InvoiceKey, PendingInvoice>,
+    ) -> Result<(), SyncError> {
+        let mut progress = WindowProgress::default();
+        // Listed by an earlier run: stored late, but not listed late.
+        for key in self.store(batch, &mut progress, report, None).await? {
+            self.state.remove_pending(&key).await?;
+            pending.remove(&key);
+            report.recovered += 1;
+        }
+        Ok(())
     }
 
     async fn sync_window(
@@ -238,7 +390,7 @@ where
         window: Window,
         policy: &SyncPolicy,
         report: &mut DirectionReport,
-        invalid: &mut Option<NavError>,
+        pending: &mut HashMap<InvoiceKey, PendingInvoice>,
     ) -> Result<WindowProgress, SyncError> {
         let mut progress = WindowProgress::default();
         let mut page = 1;
@@ -265,7 +417,7 @@ where
                 policy,
                 report,
                 &mut progress,
-                invalid,
+                pending,
             )
             .await?;
             if progress.interrupted || page >= digests.available_page {
@@ -273,6 +425,26 @@ where
             }
             page += 1;
         }
+    }
+
+    /// Fetches, reads and archives one listed invoice into the record to store.
+    async fn fetch(
+        &self,
+        credentials: &NavCredentials,
+        key: &InvoiceKey,
+        digest: InvoiceDigest,
+    ) -> Result<InvoiceRecord, SyncError> {
+        let document = self.nav.invoice_data(credentials, &key.id).await?;
+        let archived = self
+            .archive
+            .put(key, document.invoice.issue_date, &document.xml)
+            .await?;
+        Ok(InvoiceRecord {
+            key: key.clone(),
+            digest,
+            invoice: document.invoice,
+            document: archived,
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -284,7 +456,7 @@ where
         policy: &SyncPolicy,
         report: &mut DirectionReport,
         progress: &mut WindowProgress,
-        invalid: &mut Option<NavError>,
+        pending: &mut HashMap<InvoiceKey, PendingInvoice>,
     ) -> Result<(), SyncError> {
         let taxpayer = credentials.tax_number;
         let keys: Vec<InvoiceKey> = digests
@@ -303,8 +475,13 @@ where
         let mut batch = Batch::new(policy.write_batch.max(1));
         for (digest, key) in digests.into_iter().zip(keys) {
             if stored.contains(&key) {
-                progress.stored += 1;
+                progress.settled += 1;
                 report.already_stored += 1;
+                continue;
+            }
+            if pending.contains_key(&key) {
+                // Quarantined already; retried from the pending list on its own schedule.
+                progress.settled += 1;
                 continue;
             }
             if self.past_deadline(policy) {
@@ -312,68 +489,65 @@ where
                 break;
             }
             report.data_calls += 1;
-            let document = match self.nav.invoice_data(credentials, &key.id).await {
-                Ok(document) => document,
-                Err(e @ (NavError::NotFound(_) | NavError::InvalidDocument(_))) => {
-                    tracing::warn!(%taxpayer, %direction, invoice = %key.id.invoice_number, error = %e,
-                        "invoice listed but not stored; the watermark waits for it");
-                    report.unavailable += 1;
-                    if matches!(e, NavError::InvalidDocument(_)) {
-                        invalid.get_or_insert(e);
+            match self.fetch(credentials, &key, digest.clone()).await {
+                Ok(record) => {
+                    batch.records.push(record);
+                    if batch.is_full() {
+                        self.flush(&mut batch, progress, report).await?;
                     }
-                    continue;
+                }
+                Err(SyncError::Nav(e)) if concerns_only_the_invoice(&e) => {
+                    tracing::warn!(%taxpayer, %direction, invoice = %key.id.invoice_number,
+                        error = %e, "invoice listed but not stored; quarantined, the sync goes on");
+                    let entry = PendingInvoice::new(key, digest, &e, self.clock.now());
+                    self.state.put_pending(&entry).await?;
+                    pending.insert(entry.key.clone(), entry);
+                    progress.settled += 1;
+                    report.unavailable += 1;
                 }
                 Err(e) => {
                     // Keep what was already fetched before giving up on the page.
                     self.flush(&mut batch, progress, report).await?;
-                    return Err(e.into());
+                    return Err(e);
                 }
-            };
-            let archived = self
-                .archive
-                .put(&key, document.invoice.issue_date, &document.xml)
-                .await;
-            let archived = match archived {
-                Ok(archived) => archived,
-                Err(e) => {
-                    self.flush(&mut batch, progress, report).await?;
-                    return Err(e.into());
-                }
-            };
-            batch.records.push(InvoiceRecord {
-                key,
-                digest,
-                invoice: document.invoice,
-                document: archived,
-            });
-            if batch.is_full() {
-                self.flush(&mut batch, progress, report).await?;
             }
         }
-        self.flush(&mut batch, progress, report).await
+        self.flush(&mut batch, progress, report).await.map(drop)
     }
 
+    /// Stores the batch; returns the keys stored.
     async fn flush(
         &self,
         batch: &mut Batch,
         progress: &mut WindowProgress,
         report: &mut DirectionReport,
-    ) -> Result<(), SyncError> {
+    ) -> Result<Vec<InvoiceKey>, SyncError> {
+        let listed_late_before = report.watermark_before;
+        self.store(batch, progress, report, listed_late_before)
+            .await
+    }
+
+    /// Stores the batch, counting as late what NAV received before `listed_late_before`.
+    async fn store(
+        &self,
+        batch: &mut Batch,
+        progress: &mut WindowProgress,
+        report: &mut DirectionReport,
+        listed_late_before: Option<DateTime<Utc>>,
+    ) -> Result<Vec<InvoiceKey>, SyncError> {
         if batch.records.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         self.repo.put_many(&batch.records).await?;
         let n = batch.records.len() as u64;
-        let modifications = batch
-            .records
-            .iter()
-            .filter(|r| r.digest.operation != InvoiceOperation::Create)
-            .count() as u64;
-        progress.stored += n;
+        let count = |f: &dyn Fn(&InvoiceRecord) -> bool| {
+            batch.records.iter().filter(|r| f(r)).count() as u64
+        };
+        report.modifications += count(&|r| r.digest.operation != InvoiceOperation::Create);
+        report.late += count(&|r| listed_late_before.is_some_and(|w| r.digest.ins_date < w));
+        progress.settled += n;
         report.new += n;
-        report.modifications += modifications;
-        batch.records.clear();
-        Ok(())
+        Ok(batch.records.drain(..).map(|r| r.key).collect())
     }
 }
 

@@ -11,7 +11,7 @@ use super::*;
 use crate::credentials::Secret;
 use crate::invoice::*;
 use crate::ports::*;
-use crate::sync::{SyncState, Window};
+use crate::sync::{PendingInvoice, SyncState, Window};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 6, 30, 12, 0, 0).unwrap()
@@ -108,6 +108,7 @@ struct Stores {
     put_calls: usize,
     fail_put_call: Option<usize>,
     runs: Vec<RunRecord>,
+    pending: HashMap<InvoiceKey, PendingInvoice>,
 }
 
 struct World {
@@ -235,6 +236,31 @@ impl World {
         let s = self.stores.clone();
         state.expect_record_run().returning(move |_, _, run| {
             s.lock().unwrap().runs.push(run.clone());
+            Ok(())
+        });
+        let s = self.stores.clone();
+        state
+            .expect_pending()
+            .returning(move |taxpayer, direction, limit| {
+                let s = s.lock().unwrap();
+                let mut list: Vec<PendingInvoice> = s
+                    .pending
+                    .values()
+                    .filter(|p| p.key.taxpayer == taxpayer && p.key.id.direction == direction)
+                    .cloned()
+                    .collect();
+                list.sort_by_key(|p| p.first_failed_at);
+                list.truncate(limit);
+                Ok(list)
+            });
+        let s = self.stores.clone();
+        state.expect_put_pending().returning(move |p| {
+            s.lock().unwrap().pending.insert(p.key.clone(), p.clone());
+            Ok(())
+        });
+        let s = self.stores.clone();
+        state.expect_remove_pending().returning(move |key| {
+            s.lock().unwrap().pending.remove(key);
             Ok(())
         });
 
@@ -383,7 +409,7 @@ async fn a_failure_halfway_through_a_window_skips_nothing_on_the_next_run() {
 }
 
 #[tokio::test]
-async fn an_invoice_nav_does_not_return_yet_holds_the_watermark_until_it_does() {
+async fn an_invoice_nav_does_not_return_is_quarantined_and_the_watermark_moves_on() {
     let world = World::new(invoices(10));
     world
         .nav
@@ -391,20 +417,140 @@ async fn an_invoice_nav_does_not_return_yet_holds_the_watermark_until_it_does() 
         .unwrap()
         .withheld
         .insert("INV-00004".into());
+    let end = now() - SyncPolicy::DEFAULT_SETTLE;
 
     let (report, error) = run(&world, &policy()).await;
-    assert_eq!(error, None, "a late document is not a failure");
-    assert_eq!((report.new, report.unavailable), (9, 1));
-    assert_eq!(world.stores.lock().unwrap().watermark, None);
+    assert_eq!(error, None, "a missing document is not a failed run");
+    assert_eq!((report.new, report.unavailable, report.pending), (9, 1, 1));
+    assert_eq!(world.stores.lock().unwrap().watermark, Some(end));
+    {
+        let stores = world.stores.lock().unwrap();
+        let entry = stores.pending.values().next().unwrap();
+        assert_eq!(entry.key.id.invoice_number.as_str(), "INV-00004");
+        assert_eq!(
+            entry.reason,
+            "NAV returned no document for invoice INV-00004"
+        );
+        assert_eq!(entry.attempts, 1);
+        assert_eq!(entry.next_attempt_at, now() + TimeDelta::minutes(15));
+    }
 
-    world.nav.lock().unwrap().withheld.clear();
+    // Before its backoff has passed, no run asks NAV for it again, not even its re-check.
+    world.nav.lock().unwrap().data_calls.clear();
+    *world.clock.lock().unwrap() = now() + TimeDelta::minutes(10);
     let (report, _) = run(&world, &policy()).await;
-    assert_eq!((report.new, report.already_stored), (1, 9));
-    assert!(world.stores.lock().unwrap().watermark.is_some());
+    assert!(world.nav.lock().unwrap().data_calls.is_empty());
+    assert_eq!((report.new, report.pending), (0, 1));
+
+    // Still withheld at the first retry: a second attempt, twice the wait.
+    *world.clock.lock().unwrap() = now() + TimeDelta::minutes(15);
+    let (report, _) = run(&world, &policy()).await;
+    assert_eq!(world.nav.lock().unwrap().data_calls, ["INV-00004"]);
+    assert_eq!((report.unavailable, report.pending), (1, 1));
+    let entry = world
+        .stores
+        .lock()
+        .unwrap()
+        .pending
+        .values()
+        .next()
+        .cloned()
+        .unwrap();
+    assert_eq!(entry.attempts, 2);
+    assert_eq!(entry.next_attempt_at, now() + TimeDelta::minutes(45));
+
+    // NAV serves it: stored, out of quarantine.
+    world.nav.lock().unwrap().withheld.clear();
+    *world.clock.lock().unwrap() = now() + TimeDelta::minutes(45);
+    let (report, error) = run(&world, &policy()).await;
+    assert_eq!(error, None);
+    assert_eq!((report.recovered, report.new, report.pending), (1, 1, 0));
+    assert_eq!(report.late, 0, "listed on time, only fetched late");
+    let stores = world.stores.lock().unwrap();
+    assert_eq!(stores.records.len(), 10);
+    assert!(stores.pending.is_empty());
 }
 
 #[tokio::test]
-async fn an_unreadable_document_is_an_error_but_the_rest_is_stored() {
+async fn nav_unavailable_for_a_document_stops_the_run_and_quarantines_nothing() {
+    let world = World::new(invoices(3));
+    let mut p = world.ports();
+    p.nav = MockNavSource::new();
+    let n = world.nav.clone();
+    p.nav.expect_digest_page().returning(move |_, _, _, page| {
+        Ok(DigestPage {
+            current_page: page,
+            available_page: 1,
+            digests: n.lock().unwrap().digests.clone(),
+        })
+    });
+    p.nav.expect_invoice_data().returning(|_, _| {
+        Err(NavError::Unavailable {
+            code: Some("OPERATION_FAILED".into()),
+            message: "try later".into(),
+        })
+    });
+    let service = SyncService {
+        nav: &p.nav,
+        repo: &p.repo,
+        state: &p.state,
+        archive: &p.archive,
+        credentials: &p.creds,
+        clock: &p.clock,
+    };
+    let (report, error) = service
+        .sync_direction(&credentials(), Direction::Inbound, &policy())
+        .await;
+    assert!(error.unwrap().is_retryable());
+    assert_eq!(report.data_calls, 1, "no hammering of a NAV that is down");
+    let stores = world.stores.lock().unwrap();
+    assert!(stores.pending.is_empty());
+    assert_eq!(stores.watermark, None);
+}
+
+#[tokio::test]
+async fn the_trailing_re_check_stores_an_invoice_nav_listed_after_its_window_was_queried() {
+    let world = World::new(invoices(10));
+    run(&world, &policy()).await;
+    let first_end = now() - SyncPolicy::DEFAULT_SETTLE;
+    assert_eq!(world.stores.lock().unwrap().watermark, Some(first_end));
+
+    // NAV now lists an invoice it received a day before that watermark.
+    world.nav.lock().unwrap().digests.push(InvoiceDigest {
+        ins_date: first_end - TimeDelta::days(1),
+        ..digest(77, InvoiceOperation::Create)
+    });
+    *world.clock.lock().unwrap() = now() + TimeDelta::hours(1);
+    world.nav.lock().unwrap().windows.clear();
+
+    // Without the re-check, an ordinary run never looks behind the watermark.
+    let blind = SyncPolicy {
+        recheck: TimeDelta::zero(),
+        ..policy()
+    };
+    let (report, _) = run(&world, &blind).await;
+    assert_eq!((report.new, report.recheck_digest_calls), (0, 0));
+
+    let (report, error) = run(&world, &policy()).await;
+    assert_eq!(error, None);
+    assert_eq!((report.new, report.late), (1, 1));
+    assert_eq!(report.recheck_digest_calls, 1);
+    assert_eq!(report.already_stored, 10, "re-listed, not fetched again");
+    assert_eq!(report.data_calls, 1);
+    // The blind run moved the watermark to its window's end; the re-check lists the 3 days before it.
+    let second_end = now() + TimeDelta::hours(1) - SyncPolicy::DEFAULT_SETTLE;
+    assert_eq!(
+        world.nav.lock().unwrap().windows.last(),
+        Some(&Window {
+            from: second_end - TimeDelta::days(3),
+            to: second_end
+        })
+    );
+    assert_eq!(world.stores.lock().unwrap().records.len(), 11);
+}
+
+#[tokio::test]
+async fn an_unreadable_document_is_quarantined_with_its_reason_and_the_rest_is_stored() {
     let world = World::new(invoices(5));
     let p = {
         let mut p = world.ports();
@@ -440,16 +586,17 @@ async fn an_unreadable_document_is_an_error_but_the_rest_is_stored() {
     let (report, error) = service
         .sync_direction(&credentials(), Direction::Inbound, &policy())
         .await;
-    assert!(matches!(
-        error,
-        Some(SyncError::Nav(NavError::InvalidDocument(_)))
-    ));
-    assert_eq!(report.new, 4);
-    assert_eq!(world.stores.lock().unwrap().watermark, None);
+    assert_eq!(error, None);
+    assert_eq!((report.new, report.unavailable, report.pending), (4, 1, 1));
+    let stores = world.stores.lock().unwrap();
+    assert_eq!(stores.watermark, Some(now() - SyncPolicy::DEFAULT_SETTLE));
+    let entry = stores.pending.values().next().unwrap();
+    assert_eq!(entry.key.id.invoice_number.as_str(), "INV-00002");
+    assert_eq!(entry.reason, "invalid invoice document: not an invoice");
 }
 
 #[tokio::test]
-async fn incremental_run_queries_only_from_the_watermark() {
+async fn incremental_run_rechecks_three_days_behind_the_watermark_then_queries_from_it() {
     let world = World::new(vec![]);
     let watermark = now() - TimeDelta::hours(3);
     world.stores.lock().unwrap().watermark = Some(watermark);
@@ -458,11 +605,18 @@ async fn incremental_run_queries_only_from_the_watermark() {
     let end = now() - SyncPolicy::DEFAULT_SETTLE;
     assert_eq!(
         world.nav.lock().unwrap().windows,
-        vec![Window {
-            from: watermark,
-            to: end
-        }]
+        vec![
+            Window {
+                from: Utc.with_ymd_and_hms(2024, 6, 27, 9, 0, 0).unwrap(),
+                to: watermark
+            },
+            Window {
+                from: watermark,
+                to: end
+            }
+        ]
     );
+    assert_eq!((report.digest_calls, report.recheck_digest_calls), (2, 1));
     assert_eq!(report.watermark_after, Some(end));
 }
 
@@ -474,7 +628,7 @@ async fn each_window_lists_what_nav_received_in_it_and_each_invoice_is_fetched_o
         ..digest(number, InvoiceOperation::Create)
     };
     let world = World::new(vec![
-        at(1, watermark - TimeDelta::milliseconds(1)), // before the watermark: an earlier run's
+        at(1, watermark - TimeDelta::milliseconds(1)), // listed late: found by the re-check
         at(2, watermark),                              // first millisecond of the first window
         at(3, Utc.with_ymd_and_hms(2024, 4, 26, 11, 59, 59).unwrap()),
         at(4, Utc.with_ymd_and_hms(2024, 4, 26, 12, 0, 0).unwrap()), // the second window's first
@@ -490,6 +644,10 @@ async fn each_window_lists_what_nav_received_in_it_and_each_invoice_is_fetched_o
     assert_eq!(
         world.nav.lock().unwrap().windows,
         vec![
+            Window {
+                from: day(3, 19),
+                to: watermark
+            },
             Window {
                 from: watermark,
                 to: day(4, 26)
@@ -508,9 +666,15 @@ async fn each_window_lists_what_nav_received_in_it_and_each_invoice_is_fetched_o
     fetched.sort();
     assert_eq!(
         fetched,
-        ["INV-00002", "INV-00003", "INV-00004", "INV-00005"]
+        [
+            "INV-00001",
+            "INV-00002",
+            "INV-00003",
+            "INV-00004",
+            "INV-00005"
+        ]
     );
-    assert_eq!(report.new, 4);
+    assert_eq!((report.new, report.late), (5, 1));
     assert_eq!(world.stores.lock().unwrap().watermark, Some(end));
 
     // The invoice that was still settling is listed by the next run's window, and only it.

@@ -11,7 +11,7 @@ use super::window::Window;
 /// What is stored about syncing one taxpayer in one direction.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SyncState {
-    /// Every invoice NAV received before this instant is stored.
+    /// Every invoice NAV received before this instant is stored or quarantined (pending).
     pub watermark: Option<DateTime<Utc>>,
     pub last_run: Option<RunRecord>,
 }
@@ -41,8 +41,22 @@ pub struct DirectionReport {
     pub already_stored: u64,
     /// Of `new`, the MODIFY and STORNO invoices.
     pub modifications: u64,
-    /// Listed, but NAV returned no document yet; a later run picks them up.
+    /// Listed, but NAV returned no document, or none that could be read: quarantined by this
+    /// run (or failed again), retried by later runs with backoff.
     pub unavailable: u64,
+    /// Quarantined invoices this run fetched and stored after all.
+    #[serde(default)]
+    pub recovered: u64,
+    /// Invoices quarantined for this taxpayer and direction after the run.
+    #[serde(default)]
+    pub pending: u64,
+    /// Of `new`, invoices NAV received before the watermark the run started from: listed late,
+    /// found by the trailing re-check or a rescan.
+    #[serde(default)]
+    pub late: u64,
+    /// Of `digest_calls`, those re-listing the trailing period behind the watermark.
+    #[serde(default)]
+    pub recheck_digest_calls: u64,
     pub digest_calls: u64,
     pub data_calls: u64,
     pub watermark_before: Option<DateTime<Utc>>,
@@ -69,6 +83,10 @@ impl DirectionReport {
             already_stored: 0,
             modifications: 0,
             unavailable: 0,
+            recovered: 0,
+            pending: 0,
+            late: 0,
+            recheck_digest_calls: 0,
             digest_calls: 0,
             data_calls: 0,
             watermark_before: watermark,
@@ -85,16 +103,17 @@ pub struct WindowProgress {
     pub pages_seen: u32,
     pub available_pages: u32,
     pub listed: u64,
-    /// Listed digests that are now stored, by this run or an earlier one.
-    pub stored: u64,
+    /// Listed digests that are now stored (by this run or an earlier one) or quarantined.
+    pub settled: u64,
     pub interrupted: bool,
 }
 
 impl WindowProgress {
     /// The watermark may move to the window's end only when every page was read and every
-    /// invoice it listed is stored: otherwise a later run would never look at the rest.
+    /// invoice it listed is stored or quarantined: otherwise a later run would never look at the
+    /// rest. A quarantined invoice is retried from the pending list, so it need not hold it.
     pub fn complete(&self) -> bool {
-        !self.interrupted && self.pages_seen >= self.available_pages && self.stored == self.listed
+        !self.interrupted && self.pages_seen >= self.available_pages && self.settled == self.listed
     }
 }
 
@@ -124,12 +143,12 @@ mod tests {
         }
     }
 
-    fn progress(stored: u64) -> WindowProgress {
+    fn progress(settled: u64) -> WindowProgress {
         WindowProgress {
             pages_seen: 2,
             available_pages: 2,
             listed: 150,
-            stored,
+            settled,
             interrupted: false,
         }
     }

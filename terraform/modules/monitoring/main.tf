@@ -169,3 +169,23 @@ resource "aws_cloudwatch_metric_alarm" "dead_letters" {
   alarm_actions       = local.actions
   ok_actions          = local.actions
 }
+
+# The sync Lambda writes its pending count per taxpayer and direction as an Embedded Metric
+# Format line (apps/sync-lambda/src/outcome.rs), also without dimensions for this alarm. A
+# document NAV serves a few minutes late clears within the hour; one that stays pending means
+# an invoice someone has to look at (the status API and web UI list it with its reason).
+resource "aws_cloudwatch_metric_alarm" "pending_invoices" {
+  alarm_name          = "${var.name}-sync-pending-invoices"
+  alarm_description   = "For ${var.pending_alarm_hours} h, some invoice NAV listed could not be fetched or read; see the pending list in the sync status."
+  namespace           = "navsync"
+  metric_name         = "PendingInvoices"
+  statistic           = "Maximum"
+  period              = 3600
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  evaluation_periods  = var.pending_alarm_hours
+  datapoints_to_alarm = var.pending_alarm_hours
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+}

@@ -12,6 +12,7 @@ output "alarm_names" {
       aws_cloudwatch_metric_alarm.api_5xx.alarm_name,
       aws_cloudwatch_metric_alarm.api_4xx_rate.alarm_name,
       aws_cloudwatch_metric_alarm.dead_letters.alarm_name,
+      aws_cloudwatch_metric_alarm.pending_invoices.alarm_name,
     ],
   )
 }

@@ -58,3 +58,9 @@ variable "period_seconds" {
   type        = number
   default     = 300
 }
+
+variable "pending_alarm_hours" {
+  description = "Alarm when the sync has reported quarantined invoices in every hour of this many hours in a row."
+  type        = number
+  default     = 6
+}

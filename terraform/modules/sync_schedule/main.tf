@@ -94,3 +94,40 @@ resource "aws_scheduler_schedule" "sync" {
     }
   }
 }
+
+# Once a day, each taxpayer's sync re-lists its whole lookback (digests only; a data call only
+# for what is not stored): NAV lists some invoices days after their insDate and backfills past
+# periods after incidents (nav-gov-hu/Online-Invoice #664, #1109), beyond the runs' trailing re-check.
+resource "aws_scheduler_schedule" "sweep" {
+  for_each = var.sweep_schedule_expression == null ? toset([]) : toset(var.taxpayers)
+
+  name                         = "${var.name}-${each.value}-sweep"
+  group_name                   = aws_scheduler_schedule_group.this.name
+  schedule_expression          = var.sweep_schedule_expression
+  schedule_expression_timezone = var.timezone
+  kms_key_arn                  = var.kms_key_arn
+
+  flexible_time_window {
+    mode                      = "FLEXIBLE"
+    maximum_window_in_minutes = 30
+  }
+
+  target {
+    arn      = var.function_arn
+    role_arn = aws_iam_role.scheduler.arn
+    input = jsonencode({
+      taxpayers     = [each.value]
+      lookback_days = var.lookback_days
+      rescan        = true
+    })
+
+    retry_policy {
+      maximum_retry_attempts       = var.retry_attempts
+      maximum_event_age_in_seconds = var.max_event_age_seconds
+    }
+
+    dead_letter_config {
+      arn = aws_sqs_queue.dead_letter.arn
+    }
+  }
+}

@@ -12,3 +12,8 @@ output "schedule_names" {
   description = "Schedule name per taxpayer id."
   value       = { for tp, s in aws_scheduler_schedule.sync : tp => s.name }
 }
+
+output "sweep_schedule_names" {
+  description = "Daily sweep schedule name per taxpayer id (empty when the sweep is off)."
+  value       = { for tp, s in aws_scheduler_schedule.sweep : tp => s.name }
+}

@@ -46,3 +46,14 @@ variable "kms_key_arn" {
   type        = string
   default     = null
 }
+
+variable "sweep_schedule_expression" {
+  description = "When each taxpayer's daily sweep re-lists the whole lookback for invoices NAV listed late: cron(...) or rate(...); null turns the sweep off."
+  type        = string
+  default     = "cron(30 2 * * ? *)"
+
+  validation {
+    condition     = var.sweep_schedule_expression == null || can(regex("^(rate|cron)\\(.+\\)$", var.sweep_schedule_expression))
+    error_message = "sweep_schedule_expression must be rate(...) or cron(...), or null."
+  }
+}

@@ -3,9 +3,11 @@
 use std::collections::HashSet;
 
 use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
-use navsync_domain::ports::{InvoiceQueries, InvoiceRepository, RepoError, SyncStateStore};
+use navsync_domain::ports::{
+    InvoiceQueries, InvoiceRepository, NavError, RepoError, SyncStateStore,
+};
 use navsync_domain::query::{InvoiceQuery, InvoiceSummary, SortOrder};
-use navsync_domain::sync::{DirectionReport, InvoiceChain, RunRecord};
+use navsync_domain::sync::{DirectionReport, InvoiceChain, PendingInvoice, RunRecord};
 use navsync_domain::{
     Direction, InvoiceCategory, InvoiceKey, InvoiceOperation, InvoiceRecord, PaymentMethod,
 };
@@ -624,4 +626,106 @@ pub async fn check_watermark_race<S: SyncStateStore>(store: &S) {
         ));
         current = now;
     }
+}
+
+/// Quarantined invoices: per taxpayer and direction, earliest first failure first, replaced by
+/// key, removed by key, every field read back as written, the watermark left alone.
+pub async fn check_pending<S: SyncStateStore>(store: &S) {
+    let tp = taxpayer(1_000_020);
+    let dir = Direction::Inbound;
+    let t0 = Utc
+        .with_ymd_and_hms(2024, 3, 1, 8, 0, 0)
+        .single()
+        .expect("valid")
+        + TimeDelta::nanoseconds(123_456_789);
+    let entry = |number: &str, batch: Option<u32>, at| {
+        let mut spec = Spec::new(tp, dir, number);
+        spec.batch_index = batch;
+        let r = record(&spec);
+        PendingInvoice::new(r.key, r.digest, &NavError::NotFound(number.into()), at)
+    };
+    assert!(
+        store
+            .pending(tp, dir, 10)
+            .await
+            .expect("pending")
+            .is_empty()
+    );
+    store
+        .advance_watermark(tp, dir, None, t0)
+        .await
+        .expect("advance");
+
+    // Numbers with the separators stores use, a batch index, failures out of order.
+    let late = entry("SZ#2024/1", None, t0 + TimeDelta::hours(2));
+    let early = entry("SZ/2024/1", Some(3), t0);
+    let mut hostile = entry("SZ/2024/2", None, t0 + TimeDelta::hours(1));
+    hostile = hostile.failed_again(
+        &NavError::InvalidDocument(format!("<{}\u{85}>", "árvíztűrő ".repeat(80))),
+        t0 + TimeDelta::hours(3),
+    );
+    for e in [&late, &early, &hostile] {
+        store.put_pending(e).await.expect("put pending");
+    }
+    // Another direction and another taxpayer are separate.
+    let mut other = Spec::new(tp, Direction::Outbound, "SZ/2024/1");
+    other.batch_index = Some(3);
+    let other = record(&other);
+    store
+        .put_pending(&PendingInvoice::new(
+            other.key,
+            other.digest,
+            &NavError::NotFound("x".into()),
+            t0,
+        ))
+        .await
+        .expect("put other");
+    assert!(
+        store
+            .pending(taxpayer(1_000_021), dir, 10)
+            .await
+            .expect("pending")
+            .is_empty()
+    );
+
+    assert_eq!(
+        store.pending(tp, dir, 10).await.expect("pending"),
+        vec![early.clone(), hostile.clone(), late.clone()]
+    );
+    assert_eq!(
+        store.pending(tp, dir, 2).await.expect("pending"),
+        vec![early.clone(), hostile.clone()]
+    );
+
+    let again = early.failed_again(
+        &NavError::NotFound("SZ/2024/1".into()),
+        t0 + TimeDelta::days(1),
+    );
+    store.put_pending(&again).await.expect("replace");
+    let listed = store.pending(tp, dir, 10).await.expect("pending");
+    assert_eq!(listed, vec![again.clone(), hostile.clone(), late.clone()]);
+    assert_eq!(listed[0].attempts, 2);
+
+    store.remove_pending(&hostile.key).await.expect("remove");
+    store
+        .remove_pending(&hostile.key)
+        .await
+        .expect("removing again is no error");
+    assert_eq!(
+        store.pending(tp, dir, 10).await.expect("pending"),
+        vec![again, late]
+    );
+    assert_eq!(
+        store
+            .pending(tp, Direction::Outbound, 10)
+            .await
+            .expect("pending")
+            .len(),
+        1
+    );
+    assert_eq!(
+        store.load(tp, dir).await.expect("load").watermark,
+        Some(t0),
+        "quarantine leaves the watermark"
+    );
 }

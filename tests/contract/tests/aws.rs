@@ -79,6 +79,11 @@ async fn watermark() {
 }
 
 #[tokio::test]
+async fn pending() {
+    store::check_pending(&store().await.0).await;
+}
+
+#[tokio::test]
 async fn watermark_race() {
     store::check_watermark_race(&store().await.0).await;
 }
