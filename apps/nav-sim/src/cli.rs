@@ -75,6 +75,23 @@ pub struct Args {
     pub data_lag_share: f64,
     #[arg(long, default_value_t = 3000)]
     pub data_lag_ms: u64,
+    /// Share of invoices left out of digests until `--late-after` digest queries were answered
+    /// (they keep their insDate: NAV listing late).
+    #[arg(long, default_value_t = 0.0)]
+    pub late_share: f64,
+    #[arg(long, default_value_t = 0)]
+    pub late_after: u64,
+    /// Share of invoices listed but never returned by queryInvoiceData.
+    #[arg(long, default_value_t = 0.0)]
+    pub never_fetchable_share: f64,
+    /// Backfill: invoices with insDates from this day (UTC) to `--backfill-to` (inclusive) are
+    /// left out of digests until `--backfill-after` digest queries were answered.
+    #[arg(long, requires = "backfill_to")]
+    pub backfill_from: Option<NaiveDate>,
+    #[arg(long, requires = "backfill_from")]
+    pub backfill_to: Option<NaiveDate>,
+    #[arg(long, default_value_t = 1)]
+    pub backfill_after: u64,
 }
 
 fn share(name: &str, v: f64) -> Result<f64, String> {
@@ -99,6 +116,22 @@ pub fn config(a: &Args) -> Result<SimConfig, String> {
     if start >= end {
         return Err(format!("the period is empty: from {start} to {end}"));
     }
+    let backfill = match (a.backfill_from, a.backfill_to) {
+        (Some(from), Some(to)) if from <= to => {
+            let (from, to) = crate::generator::period(from, to);
+            Some(crate::Backfill {
+                from,
+                to,
+                after: a.backfill_after,
+            })
+        }
+        (Some(from), Some(to)) => {
+            return Err(format!(
+                "--backfill-from {from} is after --backfill-to {to}"
+            ));
+        }
+        _ => None,
+    };
     if a.taxpayers == 0 {
         return Err("--taxpayers must be at least 1".into());
     }
@@ -122,6 +155,10 @@ pub fn config(a: &Args) -> Result<SimConfig, String> {
             reset_share: share("reset-share", a.reset_share)?,
             data_lag_share: share("data-lag-share", a.data_lag_share)?,
             data_lag: Duration::from_millis(a.data_lag_ms),
+            late_listing_share: share("late-share", a.late_share)?,
+            late_listing_after: a.late_after,
+            never_fetchable_share: share("never-fetchable-share", a.never_fetchable_share)?,
+            backfill,
         },
     })
 }

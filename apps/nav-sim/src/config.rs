@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+pub use crate::drills::Backfill;
 use crate::request::Operation;
 
 #[derive(Debug, Clone)]
@@ -41,8 +42,9 @@ impl SimConfig {
     }
 }
 
-/// Fault drills. Shares are probabilities per request, drawn from a stream seeded by the run's
-/// seed, so a run with the same requests in the same order fails the same way.
+/// Fault drills. Request shares are probabilities per request, drawn from a stream seeded by
+/// the run's seed, so a run with the same requests in the same order fails the same way.
+/// Invoice shares (data lag, late listing, never fetchable) pick invoices by seed and identity.
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
     /// NAV's traffic restriction (spec 1.6.11).
@@ -65,6 +67,17 @@ pub struct Faults {
     /// first listed them.
     pub data_lag_share: f64,
     pub data_lag: Duration,
+    /// Share of invoices `queryInvoiceDigest` leaves out until the simulator has answered
+    /// `late_listing_after` digest queries; they keep their `insDate`, so they turn up behind
+    /// a window already queried, the way NAV lists invoices late. Counted, not timed, so a
+    /// test knows which run sees them.
+    pub late_listing_share: f64,
+    pub late_listing_after: u64,
+    /// Share of invoices the digests list but `queryInvoiceData` never returns (answered as
+    /// NAV answers for an invoice it does not have: no `invoiceDataResult`).
+    pub never_fetchable_share: f64,
+    /// A past period whose invoices NAV lists only later.
+    pub backfill: Option<Backfill>,
 }
 
 impl Faults {

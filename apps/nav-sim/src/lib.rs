@@ -3,7 +3,8 @@
 //! It serves the query operations at NAV's paths with NAV's XML, authentication, error codes
 //! and paging rules, over invoices from a seeded generator (and optionally folders of invoice
 //! files), and can misbehave on purpose: NAV's traffic restriction, latency, 500/503/504
-//! answers, connection resets, and invoices listed before their data can be fetched.
+//! answers, connection resets, invoices listed before their data can be fetched, invoices listed
+//! late (a share, or a backfilled past period), and invoices listed but never served.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), navsync_nav_sim::SimError> {
@@ -20,6 +21,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod drills;
 pub mod files;
 pub mod generator;
 pub mod invoice_xml;
@@ -39,7 +41,7 @@ use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use config::{Faults, SimConfig};
+pub use config::{Backfill, Faults, SimConfig};
 pub use request::Operation;
 pub use server::SimStats;
 
@@ -153,6 +155,22 @@ impl SimHandle {
     /// `Faults::maintenance` only applies at start; use [`SimHandle::set_maintenance`].
     pub fn set_faults(&self, faults: Faults) {
         *self.state.faults.write().unwrap_or_else(|e| e.into_inner()) = faults;
+    }
+
+    /// Digest queries answered so far (what the late-listing drills count).
+    pub fn digests_answered(&self) -> u64 {
+        self.state.digests_answered.load(Ordering::Relaxed)
+    }
+
+    /// Whether the drills in force list this invoice late (late listing or backfill).
+    pub fn listed_late(&self, s: &store::StoredInvoice) -> bool {
+        let faults = self.state.faults();
+        drills::listed_late(self.state.config.seed, &faults, s) || drills::backfilled(&faults, s)
+    }
+
+    /// Whether the drills in force never serve this invoice's data.
+    pub fn never_fetchable(&self, s: &store::StoredInvoice) -> bool {
+        drills::never_fetchable(self.state.config.seed, &self.state.faults(), s)
     }
 
     pub fn set_maintenance(&self, on: bool) {

@@ -80,6 +80,8 @@ pub(crate) struct SimState {
     traffic: Mutex<TrafficRestriction>,
     fault_rng: Mutex<Rng>,
     first_listed: Mutex<HashMap<(String, String), Instant>>,
+    /// Digest queries answered so far: the late-listing drills release by this count.
+    pub digests_answered: AtomicU64,
     /// [`crate::SimHandle::hold_request`]'s pending hold, if any.
     pub hold: Mutex<Option<Hold>>,
     pub maintenance: AtomicBool,
@@ -130,6 +132,7 @@ impl SimState {
             counters: Counters::default(),
             traffic: Mutex::default(),
             first_listed: Mutex::default(),
+            digests_answered: AtomicU64::new(0),
             hold: Mutex::default(),
         }
     }
@@ -494,8 +497,13 @@ fn business(
     let store = state.store.read().unwrap_or_else(|e| e.into_inner());
     match request::body(op, root) {
         Body::Digest(q) => {
-            let page = store.digest(taxpayer, &q)?;
             let faults = &state.faults();
+            let answered = state.digests_answered.load(Ordering::Relaxed);
+            let seed = state.config.seed;
+            let page = store.digest_listed(taxpayer, &q, |s| {
+                !crate::drills::unlisted(seed, faults, s, answered)
+            })?;
+            state.digests_answered.fetch_add(1, Ordering::Relaxed);
             if faults.data_lag_share > 0.0 {
                 let now = Instant::now();
                 let mut listed = lock(&state.first_listed);
@@ -508,7 +516,9 @@ fn business(
         Body::Data(q) => {
             let found = store.by_number(taxpayer, &q)?;
             match single_document(&found)? {
-                Some(one) if !withheld(state, one) => Ok(response::data_body(one, q.batch_index)),
+                Some(one) if !withheld(state, one) && !never_served(state, one) => {
+                    Ok(response::data_body(one, q.batch_index))
+                }
                 _ => Ok(String::new()),
             }
         }
@@ -573,6 +583,15 @@ fn withheld(state: &SimState, s: &crate::store::StoredInvoice) -> bool {
         state.fault("data_withheld");
     }
     hidden
+}
+
+/// The "listed, never served" drill: answered like an invoice NAV does not have.
+fn never_served(state: &SimState, s: &crate::store::StoredInvoice) -> bool {
+    let never = crate::drills::never_fetchable(state.config.seed, &state.faults(), s);
+    if never {
+        state.fault("never_fetchable");
+    }
+    never
 }
 
 fn fnv(s: &str) -> u64 {

@@ -225,11 +225,22 @@ impl Store {
     }
 
     pub fn digest(&self, user: TaxpayerId, q: &DigestQuery) -> Result<Page<'_>, QueryError> {
+        self.digest_listed(user, q, |_| true)
+    }
+
+    /// [`Store::digest`] over the invoices `listed` lets NAV list now (the late-listing
+    /// drills); paging counts only those.
+    pub fn digest_listed(
+        &self,
+        user: TaxpayerId,
+        q: &DigestQuery,
+        listed: impl Fn(&StoredInvoice) -> bool,
+    ) -> Result<Page<'_>, QueryError> {
         validate_digest(q)?;
         let matching: Vec<&StoredInvoice> = self
             .invoices
             .iter()
-            .filter(|s| s.visible_to(user, q.direction) && matches(s, q))
+            .filter(|s| s.visible_to(user, q.direction) && matches(s, q) && listed(s))
             .collect();
         Ok(page(matching, q.page))
     }
