@@ -7,10 +7,10 @@
 //!    through `testcontainers`.
 //! 3. Otherwise moto server: a virtualenv under `<workspace>/target/moto-venv` (created and
 //!    `pip install 'moto[server]'`ed on first use, under a file lock so parallel test binaries
-//!    install it once), `moto_server -H 127.0.0.1 -p <free port>`.
+//!    install it once), `moto_server -H 127.0.0.1 -p 0`, which binds a free port itself and names it on stderr.
 //!
-//! The moto server never outlives its test process: it is killed at exit (`atexit`), and the
-//! kernel kills it should the process die another way (`PR_SET_PDEATHSIG`).
+//! The moto server never outlives its test process: it is stopped by PID at exit (`atexit`),
+//! and the kernel kills it should the process die another way (`PR_SET_PDEATHSIG`).
 //!
 //! Credentials are static test ones, the region is eu-central-1, and S3 clients use path-style
 //! addressing. Every test makes its own table/bucket/parameter path with [`unique_name`], so
@@ -19,13 +19,12 @@
 pub mod cognito;
 
 use std::fs::{self, File};
-use std::io::Write;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
@@ -242,57 +241,71 @@ fn moto_version() -> Option<String> {
         .map(|s| s.trim().to_owned())
 }
 
-fn free_port() -> Result<u16, String> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| format!("no free port: {e}"))
+/// A moto server this process started.
+struct Child {
+    pid: u32,
+    /// Whether it has exited (it may not be reaped yet). The guard thread sets it before
+    /// reaping, so while it is false the PID is still the child's and cannot have been reused.
+    exited: Mutex<bool>,
+    exit: Condvar,
 }
 
-fn wait_listening(
-    addr: SocketAddr,
-    within: Duration,
-    alive: impl Fn() -> Result<(), String>,
-) -> Result<(), String> {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return Ok(());
-        }
-        alive()?;
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Err(format!("nothing listened on {addr} within {within:?}"))
-}
-
-/// Processes to kill at exit: `atexit` runs when the test binary returns from `main`.
-static CHILD_PID: AtomicU64 = AtomicU64::new(0);
-
-extern "C" fn kill_child_at_exit() {
-    let pid = CHILD_PID.swap(0, Ordering::SeqCst);
-    if pid != 0 {
-        // SAFETY: signalling a PID we started; it is our child, so it cannot have been reused
-        // until we reap it, which nothing does before exit.
-        unsafe {
-            libc::kill(pid as libc::pid_t, libc::SIGTERM);
-        }
-        // Reap it (or let the guard thread do so) rather than leave a zombie behind.
-        for _ in 0..100 {
-            // SAFETY: waitpid on our own child; WNOHANG never blocks.
-            let r =
-                unsafe { libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), libc::WNOHANG) };
-            if r != 0 {
-                return;
+impl Child {
+    /// Signals it by PID unless it has already exited.
+    fn signal(&self, signal: libc::c_int) {
+        let exited = self.exited.lock().unwrap_or_else(|p| p.into_inner());
+        if !*exited {
+            // SAFETY: signalling our own child, which is not reaped (so its PID not reused)
+            // while `exited` is false and we hold its lock.
+            unsafe {
+                libc::kill(self.pid as libc::pid_t, signal);
             }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        // SAFETY: as above; it ignored SIGTERM for two seconds.
-        unsafe {
-            libc::kill(pid as libc::pid_t, libc::SIGKILL);
-            libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), 0);
         }
     }
+
+    /// Waits up to `within` for the guard thread to see it exit.
+    fn wait_exited(&self, within: Duration) -> bool {
+        let exited = self.exited.lock().unwrap_or_else(|p| p.into_inner());
+        let (exited, _) = self
+            .exit
+            .wait_timeout_while(exited, within, |done| !*done)
+            .unwrap_or_else(|p| p.into_inner());
+        *exited
+    }
+
+    /// Called by the guard thread once it has exited, before reaping it.
+    fn mark_exited(&self) {
+        *self.exited.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.exit.notify_all();
+    }
+
+    /// SIGTERM, then SIGKILL if it has not exited within two seconds.
+    fn stop(&self) {
+        self.signal(libc::SIGTERM);
+        if !self.wait_exited(Duration::from_secs(2)) {
+            self.signal(libc::SIGKILL);
+            self.wait_exited(Duration::from_secs(2));
+        }
+    }
+}
+
+/// The moto server to stop at exit.
+static RUNNING: Mutex<Option<Arc<Child>>> = Mutex::new(None);
+
+/// `atexit` runs when the test binary returns from `main` (or calls `exit`).
+extern "C" fn stop_child_at_exit() {
+    let child = RUNNING.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(child) = child {
+        child.stop();
+    }
+}
+
+/// The port in werkzeug's ` * Running on http://127.0.0.1:N` line, if `line` is it.
+fn running_on_port(line: &str) -> Option<u16> {
+    let rest =
+        &line[line.find("Running on http://127.0.0.1:")? + "Running on http://127.0.0.1:".len()..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    rest[..digits].parse().ok().filter(|p| *p != 0)
 }
 
 mod moto {
@@ -379,87 +392,140 @@ mod moto {
 
     pub(super) fn start() -> Result<Emulator, String> {
         let server = ensure_installed()?;
-        let mut last = String::new();
-        // A port found free can be taken before moto binds it; try a few.
-        for _ in 0..3 {
-            let port = free_port()?;
-            match spawn(&server, port) {
-                Ok(()) => {
-                    return Ok(Emulator {
-                        endpoint: format!("http://127.0.0.1:{port}"),
-                        kind: EmulatorKind::Moto,
-                    });
-                }
-                Err(e) => last = e,
-            }
-        }
-        Err(last)
+        let port = spawn(&server)?;
+        Ok(Emulator {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            kind: EmulatorKind::Moto,
+        })
     }
 
-    /// Spawns moto from a thread that lives as long as the process: PR_SET_PDEATHSIG fires when
-    /// the *thread* that forked the child ends, so it must not be a test's thread.
-    fn spawn(server: &Path, port: u16) -> Result<(), String> {
-        let (tx, rx) = mpsc::channel::<Result<u32, String>>();
+    /// What the guard thread tells the starter.
+    enum Started {
+        Spawned(Arc<Child>),
+        Port(u16),
+    }
+
+    /// Spawns `moto_server -p 0` (it binds a free port itself, so no other process can take it
+    /// between choosing and binding) and returns the port from the line naming it.
+    ///
+    /// From a thread that lives as long as the process: PR_SET_PDEATHSIG fires when the
+    /// *thread* that forked the child ends, so it must not be a test's thread. That thread also
+    /// reads moto's stderr to its end, so the request log never fills the pipe and blocks moto.
+    fn spawn(server: &Path) -> Result<u16, String> {
+        let (tx, rx) = mpsc::channel::<Result<Started, String>>();
         let server = server.to_path_buf();
         std::thread::Builder::new()
             .name("moto-server-guard".into())
             .spawn(move || {
-                let mut cmd = Command::new(&server);
-                cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null());
-                // SAFETY: only async-signal-safe calls between fork and exec.
-                unsafe {
-                    cmd.pre_exec(|| {
-                        if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                            return Err(std::io::Error::last_os_error());
-                        }
-                        Ok(())
-                    });
-                }
-                match cmd.spawn() {
-                    Ok(mut child) => {
-                        let _ = tx.send(Ok(child.id()));
-                        // Reap it if it dies early, so the starter can tell; otherwise wait forever.
-                        let _ = child.wait();
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Err(format!("start {}: {e}", server.display())));
-                    }
-                }
+                guard(&server, &tx);
                 loop {
                     std::thread::park();
                 }
             })
             .map_err(|e| format!("spawn guard thread: {e}"))?;
-        let pid = rx
-            .recv()
-            .map_err(|_| "moto guard thread died".to_owned())??;
-        CHILD_PID.store(u64::from(pid), Ordering::SeqCst);
+        let recv = |what: &str| match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(r) => r,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                Err(format!("moto_server named no port within 60 s ({what})"))
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err("moto guard thread died".into()),
+        };
+        let Started::Spawned(child) = recv("not started")? else {
+            unreachable!("the guard thread sends the child first");
+        };
+        *RUNNING.lock().unwrap_or_else(|p| p.into_inner()) = Some(child);
         static REGISTERED: OnceLock<()> = OnceLock::new();
         REGISTERED.get_or_init(|| {
             // SAFETY: registering a plain extern "C" function.
             unsafe {
-                libc::atexit(kill_child_at_exit);
+                libc::atexit(stop_child_at_exit);
             }
         });
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let alive = || {
-            // SAFETY: kill(pid, 0) only checks the process exists.
-            let exists = unsafe { libc::kill(pid as libc::pid_t, 0) } == 0;
-            let zombie = fs::read_to_string(format!("/proc/{pid}/stat"))
-                .map(|s| s.contains(") Z "))
-                .unwrap_or(true);
-            if exists && !zombie {
+        match recv("waiting for its 'Running on' line") {
+            Ok(Started::Port(port)) => Ok(port),
+            Ok(Started::Spawned(_)) => unreachable!("the guard thread sends one child"),
+            Err(e) => {
+                // Do not leave a moto that never said where it listens.
+                stop_child_at_exit();
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs moto, sends its PID and then its port (or why there is none), drains its stderr
+    /// to the end and reaps it.
+    fn guard(server: &Path, tx: &mpsc::Sender<Result<Started, String>>) {
+        let mut cmd = Command::new(server);
+        cmd.args(["-H", "127.0.0.1", "-p", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
                 Ok(())
-            } else {
-                Err(format!(
-                    "moto_server exited before listening on port {port}"
-                ))
+            });
+        }
+        let mut child = match cmd.spawn() {
+            Ok(child) => child,
+            Err(e) => {
+                let _ = tx.send(Err(format!("start {}: {e}", server.display())));
+                return;
             }
         };
-        wait_listening(addr, Duration::from_secs(60), alive)
+        let pid = child.id();
+        let state = Arc::new(Child {
+            pid,
+            exited: Mutex::new(false),
+            exit: Condvar::new(),
+        });
+        let _ = tx.send(Ok(Started::Spawned(state.clone())));
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr is piped"));
+        // What moto said before the port line, to explain an early exit.
+        let mut said = String::new();
+        let mut announced = false;
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match stderr.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            if announced {
+                continue;
+            }
+            let text = String::from_utf8_lossy(&line);
+            if let Some(port) = running_on_port(&text) {
+                announced = true;
+                let _ = tx.send(Ok(Started::Port(port)));
+            } else if said.len() < 16 * 1024 {
+                said.push_str(&text);
+            }
+        }
+        // stderr closed: moto has exited (or is exiting). Mark it exited before reaping, so
+        // no one signals its PID once it could be reused.
+        // SAFETY: waitid on our own child; WNOWAIT leaves it to be reaped below.
+        unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            );
+        }
+        state.mark_exited();
+        let status = child.wait();
+        if !announced {
+            let status = status.map_or_else(|e| e.to_string(), |s| s.to_string());
+            let _ = tx.send(Err(format!(
+                "moto_server exited ({status}) before naming its port: {}",
+                said.trim()
+            )));
+        }
     }
 }
 
@@ -524,5 +590,26 @@ mod tests {
             );
         }
         assert!(new_ssm_prefix("ssm").starts_with("/navsync-test/ssm-"));
+    }
+
+    #[test]
+    fn the_port_is_read_from_werkzeugs_running_on_line_only() {
+        assert_eq!(
+            running_on_port(" * Running on http://127.0.0.1:45109\n"),
+            Some(45109)
+        );
+        assert_eq!(
+            running_on_port(" * Running on http://127.0.0.1:8080 (Press CTRL+C to quit)"),
+            Some(8080)
+        );
+        assert_eq!(
+            running_on_port("WARNING: This is a development server."),
+            None
+        );
+        assert_eq!(running_on_port(" * Running on http://127.0.0.1:0"), None);
+        assert_eq!(
+            running_on_port(" * Running on http://127.0.0.1:99999"),
+            None
+        );
     }
 }
