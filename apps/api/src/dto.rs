@@ -489,8 +489,10 @@ pub struct ChainDto {
     pub original: Option<ChainMemberDto>,
     /// By modification index.
     pub modifications: Vec<ChainMemberDto>,
-    /// Modification indexes missing between 1 and the highest stored: not synced yet.
+    /// Modification indexes missing between 1 and the highest stored (not synced yet): the
+    /// lowest, at most 20; `missing_count` says how many in all.
     pub missing_indexes: Vec<u32>,
+    pub missing_count: u64,
 }
 
 impl From<&InvoiceChain> for ChainDto {
@@ -502,6 +504,7 @@ impl From<&InvoiceChain> for ChainDto {
             original: c.original.as_ref().map(Into::into),
             modifications: c.modifications.iter().map(Into::into).collect(),
             missing_indexes: c.missing_indexes(),
+            missing_count: c.missing_count(),
         }
     }
 }

@@ -766,3 +766,42 @@ async fn the_export_streams_page_by_page_without_losing_or_repeating_a_row() {
         assert_eq!(dates, sorted, "{params}");
     }
 }
+
+/// A supplier's document may carry any `xs:int` as its modification index; the chain view is
+/// sized by what is stored, not by that number (issue 14: index 2,147,483,647 aborted the server).
+#[tokio::test]
+async fn a_chain_with_modification_index_i32_max_opens_with_a_small_answer() {
+    let app = TestApp::start().await;
+    let original = record(&Spec::new(app.a, Direction::Outbound, "HUGE/1"));
+    let mut spec = Spec::new(app.a, Direction::Outbound, "HUGE/1-M");
+    spec.operation = InvoiceOperation::Modify;
+    spec.modifies = Some(("HUGE/1".into(), i32::MAX as u32));
+    let modification = record(&spec);
+    app.store
+        .put_many(&[original, modification.clone()])
+        .await
+        .unwrap();
+    let r = app
+        .get(
+            &format!(
+                "/v1/taxpayers/{}/invoices/OUTBOUND/{}/{}",
+                app.a,
+                modification.key.id.supplier_tax_number,
+                percent("HUGE/1-M")
+            ),
+            Some(&app.reader_of(app.a)),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.body.len() < 16 * 1024, "{} bytes", r.body.len());
+    let chain = &r.json()["chain"];
+    assert_eq!(
+        chain["missing_indexes"],
+        serde_json::json!((1..=20).collect::<Vec<u32>>())
+    );
+    assert_eq!(chain["missing_count"], 2_147_483_646_u64);
+    assert_eq!(
+        chain["modifications"][0]["modification_index"],
+        2_147_483_647_u64
+    );
+}

@@ -482,7 +482,9 @@ function chainSection(inv, selfHref) {
     h('ol', { class: 'chain-list' },
       c.original ? member(c.original, t('detail.original')) : h('li', { class: 'missing' }, `${c.root} — ${t('detail.originalMissing')}`),
       c.modifications.map((m) => member(m, `${t(`op.${m.operation}`)} · ${t('detail.modification', { n: m.modification_index })}`))),
-    c.missing_indexes.length ? h('p', { class: 'warn' }, t('detail.missing', { list: c.missing_indexes.join(', ') })) : null);
+    c.missing_indexes.length ? h('p', { class: 'warn' }, t('detail.missing', {
+      list: c.missing_indexes.join(', ') + (c.missing_count > c.missing_indexes.length ? ` … (${fmt.integer(c.missing_count)})` : ''),
+    })) : null);
 }
 
 function renderDetail(path, params) {

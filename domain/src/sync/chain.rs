@@ -89,9 +89,35 @@ impl InvoiceChain {
     }
 
     /// Modification indexes missing between 1 and the highest stored: a sign that the chain
-    /// is not fully synced yet.
+    /// is not fully synced yet. At most [`InvoiceChain::MAX_MISSING_LISTED`] of them, the lowest;
+    /// [`InvoiceChain::missing_count`] tells how many in all. The index comes from a supplier's
+    /// document (any `xs:int`), so nothing here is sized by it.
     pub fn missing_indexes(&self) -> Vec<u32> {
-        let have: Vec<u32> = self
+        let mut listed = Vec::new();
+        self.for_each_gap(|from, to| {
+            let room = Self::MAX_MISSING_LISTED - listed.len();
+            listed.extend((from..to).take(room));
+            listed.len() < Self::MAX_MISSING_LISTED
+        });
+        listed
+    }
+
+    /// How many modification indexes are missing between 1 and the highest stored.
+    pub fn missing_count(&self) -> u64 {
+        let mut count = 0;
+        self.for_each_gap(|from, to| {
+            count += u64::from(to - from);
+            true
+        });
+        count
+    }
+
+    pub const MAX_MISSING_LISTED: usize = 20;
+
+    /// Calls `f(from, to)` for each run `from..to` of missing indexes, lowest first, while it
+    /// returns true; linear in the stored modifications.
+    fn for_each_gap(&self, mut f: impl FnMut(u32, u32) -> bool) {
+        let mut have: Vec<u32> = self
             .modifications
             .iter()
             .filter_map(|r| {
@@ -100,9 +126,17 @@ impl InvoiceChain {
                     .as_ref()
                     .map(|m| m.modification_index)
             })
+            .filter(|&i| i >= 1)
             .collect();
-        let max = have.iter().copied().max().unwrap_or(0);
-        (1..=max).filter(|i| !have.contains(i)).collect()
+        have.sort_unstable();
+        have.dedup();
+        let mut next = 1;
+        for i in have {
+            if i > next && !f(next, i) {
+                return;
+            }
+            next = i.saturating_add(1);
+        }
     }
 }
 
@@ -191,6 +225,20 @@ mod tests {
     }
 
     #[test]
+    fn a_huge_index_from_a_supplier_costs_nothing() {
+        let chain = InvoiceChain::build(
+            root(),
+            [
+                modification("SZ/1", "M1", 1, Modify, 1),
+                modification("SZ/1", "MX", i32::MAX as u32, Modify, 1),
+                modification("SZ/1", "MY", u32::MAX, Modify, 1),
+            ],
+        );
+        assert_eq!(chain.missing_indexes(), (2..22).collect::<Vec<u32>>());
+        assert_eq!(chain.missing_count(), u64::from(u32::MAX) - 3);
+    }
+
+    #[test]
     fn missing_indexes_are_the_gaps_below_the_highest_stored() {
         let gaps = |indexes: &[u32]| {
             let records = indexes
@@ -203,5 +251,14 @@ mod tests {
         assert_eq!(gaps(&[1, 3]), vec![2]);
         assert_eq!(gaps(&[4]), vec![1, 2, 3]);
         assert_eq!(gaps(&[5, 2]), vec![1, 3, 4]);
+        assert_eq!(gaps(&[2, 2, 4]), vec![1, 3]);
+        let count = |indexes: &[u32]| {
+            let records = indexes
+                .iter()
+                .map(|&i| modification("SZ/1", &format!("M{i}"), i, Modify, 1));
+            InvoiceChain::build(root(), records).missing_count()
+        };
+        assert_eq!(count(&[1, 3]), 1);
+        assert_eq!(count(&[100]), 99);
     }
 }
