@@ -105,6 +105,7 @@ module "sync_lambda" {
     NAVSYNC_SSM_PREFIX              = local.ssm_prefix
     NAVSYNC_NAV_ENV                 = var.nav_environment
     NAVSYNC_LOOKBACK_DAYS           = tostring(var.lookback_days)
+    NAVSYNC_RECHECK_DAYS            = tostring(var.recheck_days)
     NAVSYNC_DEADLINE_MARGIN_SECONDS = tostring(var.sync_deadline_margin_seconds)
     NAVSYNC_KMS_KEY_ID              = var.kms_key_arn == null ? "" : var.kms_key_arn
     RUST_LOG                        = var.rust_log

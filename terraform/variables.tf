@@ -88,6 +88,17 @@ variable "lookback_days" {
   }
 }
 
+variable "recheck_days" {
+  description = "How many days behind its watermark every scheduled sync lists NAV's digests again, for invoices NAV lists late (only what is not stored is fetched); 0 turns it off (the daily rescan sweep still runs)."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.recheck_days >= 0 && var.recheck_days <= 30 && floor(var.recheck_days) == var.recheck_days
+    error_message = "recheck_days must be a whole number from 0 (off) to 30."
+  }
+}
+
 variable "sync_schedule" {
   description = "How often each taxpayer is synced: an EventBridge Scheduler rate(...) or cron(...) expression (cron in Europe/Budapest time)."
   type        = string

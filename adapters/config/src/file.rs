@@ -16,6 +16,7 @@ const TOP_KEYS: &[&str] = &[
     "nav_env",
     "data_dir",
     "lookback_days",
+    "recheck_days",
     "bind",
     "auth",
     "taxpayer",
@@ -28,6 +29,13 @@ const TAXPAYER_KEYS: &[&str] = &[
     "sign_key",
     "exchange_key",
 ];
+const RECHECK_RULE: &str = "must be a whole number of days from 0 (off) to 30";
+
+fn recheck_days(days: Option<i64>) -> Option<u32> {
+    days.and_then(|d| u32::try_from(d).ok())
+        .filter(|d| *d <= LocalConfig::MAX_RECHECK_DAYS)
+}
+
 pub(crate) const SECRET_KEYS: &[&str] = &["password", "sign_key", "exchange_key"];
 
 struct Reader<'a> {
@@ -176,6 +184,17 @@ pub(crate) fn load(path: &Path, env: &HashMap<String, String>) -> Result<LocalCo
             }
         },
     };
+    let recheck_days = match env.get("NAVSYNC_RECHECK_DAYS") {
+        Some(v) => recheck_days(v.trim().parse::<i64>().ok())
+            .ok_or_else(|| r.invalid("NAVSYNC_RECHECK_DAYS", RECHECK_RULE))?,
+        None => match table.get("recheck_days") {
+            None => LocalConfig::DEFAULT_RECHECK_DAYS,
+            Some(Value::Integer(days)) => {
+                recheck_days(Some(*days)).ok_or_else(|| r.invalid("recheck_days", RECHECK_RULE))?
+            }
+            Some(_) => return Err(r.invalid("recheck_days", RECHECK_RULE)),
+        },
+    };
     let bind = match setting("bind", "NAVSYNC_BIND")? {
         Some((v, key)) => v
             .parse::<SocketAddr>()
@@ -262,6 +281,7 @@ pub(crate) fn load(path: &Path, env: &HashMap<String, String>) -> Result<LocalCo
         nav_env,
         data_dir,
         lookback,
+        recheck_days,
         bind,
         oidc,
         taxpayers,

@@ -5,6 +5,8 @@
 //! nav_env = "test"              # "test", "production", or the service URL (e.g. a simulator)
 //! data_dir = "navsync-data"     # relative paths are relative to this file's directory
 //! lookback_days = 7             # how far back a first sync looks: 1 to 30 days
+//! recheck_days = 3              # every sync lists again this far behind its watermark
+//!                               # (NAV lists some invoices late): 0 (off) to 30 days
 //! bind = "127.0.0.1:8080"       # where `navsync serve` listens
 //!
 //! [auth]                        # optional: accept JWTs from an OIDC issuer (e.g. Cognito)
@@ -20,8 +22,8 @@
 //! ```
 //!
 //! Environment variables override the file: `NAVSYNC_NAV_ENV`, `NAVSYNC_DATA_DIR`,
-//! `NAVSYNC_LOOKBACK_DAYS`, `NAVSYNC_BIND`, and per taxpayer `NAVSYNC_<TAXNUMBER>_LOGIN`,
-//! `_PASSWORD`, `_SIGN_KEY`, `_EXCHANGE_KEY`. A file that holds a secret must not be readable
+//! `NAVSYNC_LOOKBACK_DAYS`, `NAVSYNC_RECHECK_DAYS`, `NAVSYNC_BIND`, and per taxpayer
+//! `NAVSYNC_<TAXNUMBER>_LOGIN`, `_PASSWORD`, `_SIGN_KEY`, `_EXCHANGE_KEY`. A file that holds a secret must not be readable
 //! by group or others (`chmod 600`). Errors name the file and the key, never a value.
 
 mod credentials;
@@ -89,6 +91,9 @@ pub struct LocalConfig {
     /// Holds the database, the archive and the token key; absolute.
     pub data_dir: PathBuf,
     pub lookback: Lookback,
+    /// How many days behind the watermark every sync lists again, for invoices NAV lists
+    /// late; 0 turns it off.
+    pub recheck_days: u32,
     pub bind: SocketAddr,
     pub oidc: Option<OidcSettings>,
     /// The configured taxpayers, in file order.
@@ -100,6 +105,10 @@ impl LocalConfig {
     pub const DEFAULT_DATA_DIR: &str = "navsync-data";
     pub const DEFAULT_LOOKBACK_DAYS: u32 = 7;
     pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+    /// The domain's default re-check ([`navsync_domain::sync::SyncPolicy::DEFAULT_RECHECK`]).
+    pub const DEFAULT_RECHECK_DAYS: u32 = 3;
+    /// Beyond a lookback, a daily rescan is the tool.
+    pub const MAX_RECHECK_DAYS: u32 = 30;
 
     /// Reads `path`, with this process's environment variables on top.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ConfigError> {

@@ -30,6 +30,7 @@ fn full() -> String {
 nav_env = "production"
 data_dir = "data"
 lookback_days = 14
+recheck_days = 5
 bind = "127.0.0.1:9090"
 
 [auth]
@@ -80,6 +81,7 @@ async fn a_private_file_gives_settings_and_credentials() {
     assert_eq!(config.nav_env, NavEnv::Production);
     assert_eq!(config.data_dir, path.parent().unwrap().join("data"));
     assert_eq!(config.lookback.days(), 14);
+    assert_eq!(config.recheck_days, 5);
     assert_eq!(config.bind, "127.0.0.1:9090".parse().unwrap());
     let oidc = config.oidc.clone().unwrap();
     assert_eq!(
@@ -114,6 +116,7 @@ async fn environment_variables_override_the_file() {
             ),
             ("NAVSYNC_DATA_DIR", "/var/lib/navsync"),
             ("NAVSYNC_LOOKBACK_DAYS", "3"),
+            ("NAVSYNC_RECHECK_DAYS", "0"),
             ("NAVSYNC_BIND", "0.0.0.0:8080"),
             ("NAVSYNC_12345676_PASSWORD", "env-password-XYZ"),
             ("NAVSYNC_99999999_PASSWORD", "p2"),
@@ -128,6 +131,7 @@ async fn environment_variables_override_the_file() {
     );
     assert_eq!(config.data_dir, PathBuf::from("/var/lib/navsync"));
     assert_eq!(config.lookback.days(), 3);
+    assert_eq!(config.recheck_days, 0, "0 turns the re-check off");
     assert_eq!(config.bind, "0.0.0.0:8080".parse().unwrap());
     let a = config
         .credentials
@@ -180,6 +184,12 @@ async fn a_file_without_secrets_may_be_readable_and_the_environment_supplies_the
     .unwrap();
     assert_eq!(config.nav_env, NavEnv::Test);
     assert_eq!(config.lookback.days(), LocalConfig::DEFAULT_LOOKBACK_DAYS);
+    assert_eq!(config.recheck_days, LocalConfig::DEFAULT_RECHECK_DAYS);
+    assert_eq!(
+        i64::from(LocalConfig::DEFAULT_RECHECK_DAYS),
+        navsync_domain::sync::SyncPolicy::DEFAULT_RECHECK.num_days(),
+        "the local default is the domain's"
+    );
     assert_eq!(config.bind.to_string(), LocalConfig::DEFAULT_BIND);
     assert_eq!(config.data_dir, path.parent().unwrap().join("navsync-data"));
     let creds = config
@@ -259,6 +269,21 @@ fn bad_settings_are_named_by_file_and_key_without_their_values() {
         ),
         ("lookback", &full().replace("14", "31"), "lookback_days"),
         (
+            "recheck",
+            &full().replace("recheck_days = 5", "recheck_days = 31"),
+            "recheck_days",
+        ),
+        (
+            "negative recheck",
+            &full().replace("recheck_days = 5", "recheck_days = -1"),
+            "recheck_days",
+        ),
+        (
+            "recheck type",
+            &full().replace("recheck_days = 5", "recheck_days = \"3\""),
+            "recheck_days",
+        ),
+        (
             "bind",
             &full().replace("127.0.0.1:9090", "localhost"),
             "bind",
@@ -312,7 +337,7 @@ fn a_syntax_error_names_the_line_and_not_the_secret_on_it() {
     match &err {
         ConfigError::Syntax { file, line, .. } => {
             assert_eq!(file, &path);
-            assert_eq!(*line, 14, "{err}"); // the password line
+            assert_eq!(*line, 15, "{err}"); // the password line
         }
         other => panic!("{other:?}"),
     }

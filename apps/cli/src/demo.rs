@@ -122,7 +122,11 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     let token = tokens.mint("demo-admin", &taxpayers, true, 24 * 3600);
     let router = app(
         &data,
-        LocalTrigger { sync, lookback },
+        LocalTrigger {
+            sync,
+            lookback,
+            recheck: policy.recheck,
+        },
         vec![Arc::new(tokens)],
     )?;
     let url = format!(

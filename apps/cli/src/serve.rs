@@ -44,12 +44,17 @@ pub struct ServeArgs {
 pub struct LocalTrigger<K> {
     pub sync: Arc<LocalSync<K>>,
     pub lookback: Lookback,
+    /// How far behind the watermark each run lists again (the configuration's `recheck_days`).
+    pub recheck: chrono::TimeDelta,
 }
 
 #[async_trait]
 impl<K: CredentialStore + 'static> SyncTrigger for LocalTrigger<K> {
     async fn trigger(&self, request: &SyncRequest) -> Result<SyncStarted, TriggerError> {
-        let policy = SyncPolicy::new(request.lookback.unwrap_or(self.lookback));
+        let policy = SyncPolicy {
+            recheck: self.recheck,
+            ..SyncPolicy::new(request.lookback.unwrap_or(self.lookback))
+        };
         let summaries = self
             .sync
             .run(&[request.taxpayer], &request.directions, &policy)
@@ -143,6 +148,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             let trigger = LocalTrigger {
                 sync: Arc::new(sync),
                 lookback: c.lookback,
+                recheck: chrono::TimeDelta::days(c.recheck_days.into()),
             };
             app(&data, trigger, verifiers)?
         }

@@ -235,6 +235,7 @@ pub async fn run(args: SyncArgs) -> Result<(), String> {
     let sync = LocalSync::new(&data, endpoint, pacing, config.credentials.clone())?;
     let policy = SyncPolicy {
         rescan: args.rescan,
+        recheck: chrono::TimeDelta::days(config.recheck_days.into()),
         ..SyncPolicy::new(args.lookback_days.unwrap_or(config.lookback))
     };
     let directions = args.direction.directions();

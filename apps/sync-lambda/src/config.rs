@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
+use chrono::TimeDelta;
 use navsync_domain::Lookback;
+use navsync_domain::sync::SyncPolicy;
 use navsync_nav::Endpoint;
 
 /// Every environment variable the sync Lambda reads (besides the AWS runtime's own).
@@ -13,6 +15,7 @@ pub const ENV_VARS: &[&str] = &[
     "NAVSYNC_SSM_PREFIX",
     "NAVSYNC_NAV_ENV",
     "NAVSYNC_LOOKBACK_DAYS",
+    "NAVSYNC_RECHECK_DAYS",
     "NAVSYNC_DEADLINE_MARGIN_SECONDS",
     "NAVSYNC_KMS_KEY_ID",
     "RUST_LOG",
@@ -25,6 +28,8 @@ pub struct Config {
     pub ssm_prefix: String,
     pub nav_endpoint: Endpoint,
     pub lookback: Lookback,
+    /// How far behind the watermark every run lists again; zero turns it off.
+    pub recheck: TimeDelta,
     /// Stop this long before Lambda's deadline: room for one NAV request in flight and the
     /// last writes.
     pub deadline_margin: Duration,
@@ -50,6 +55,18 @@ impl Config {
         let lookback = required("NAVSYNC_LOOKBACK_DAYS")?
             .parse::<Lookback>()
             .map_err(|e| format!("NAVSYNC_LOOKBACK_DAYS: {e}"))?;
+        let recheck = match var("NAVSYNC_RECHECK_DAYS") {
+            None => SyncPolicy::DEFAULT_RECHECK,
+            Some(s) => s
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|d| (0..=30).contains(d))
+                .map(TimeDelta::days)
+                .ok_or_else(|| {
+                    format!("NAVSYNC_RECHECK_DAYS must be whole days from 0 (off) to 30, got {s:?}")
+                })?,
+        };
         let deadline_margin = match var("NAVSYNC_DEADLINE_MARGIN_SECONDS") {
             None => Duration::from_secs(30),
             Some(s) => Duration::from_secs(s.trim().parse().map_err(|_| {
@@ -62,6 +79,7 @@ impl Config {
             ssm_prefix: required("NAVSYNC_SSM_PREFIX")?,
             nav_endpoint,
             lookback,
+            recheck,
             deadline_margin,
             kms_key_id: var("NAVSYNC_KMS_KEY_ID").filter(|v| !v.trim().is_empty()),
         })
@@ -91,6 +109,7 @@ mod tests {
         ("NAVSYNC_SSM_PREFIX", "/navsync/nav"),
         ("NAVSYNC_NAV_ENV", "production"),
         ("NAVSYNC_LOOKBACK_DAYS", "7"),
+        ("NAVSYNC_RECHECK_DAYS", "0"),
         ("NAVSYNC_DEADLINE_MARGIN_SECONDS", "45"),
         ("NAVSYNC_KMS_KEY_ID", ""),
     ];
@@ -99,6 +118,7 @@ mod tests {
     fn reads_every_setting() {
         let c = Config::from_vars(vars(FULL)).unwrap();
         assert_eq!(c.lookback.days(), 7);
+        assert_eq!(c.recheck, TimeDelta::zero(), "0 turns the re-check off");
         assert_eq!(c.deadline_margin, Duration::from_secs(45));
         assert!(matches!(c.nav_endpoint, Endpoint::Production));
         assert_eq!(c.kms_key_id, None);
@@ -106,10 +126,12 @@ mod tests {
 
     #[test]
     fn errors_name_the_variable() {
-        for (missing, _) in FULL
-            .iter()
-            .filter(|(k, _)| *k != "NAVSYNC_KMS_KEY_ID" && *k != "NAVSYNC_DEADLINE_MARGIN_SECONDS")
-        {
+        for (missing, _) in FULL.iter().filter(|(k, _)| {
+            !matches!(
+                *k,
+                "NAVSYNC_KMS_KEY_ID" | "NAVSYNC_DEADLINE_MARGIN_SECONDS" | "NAVSYNC_RECHECK_DAYS"
+            )
+        }) {
             let rest: Vec<_> = FULL.iter().filter(|(k, _)| k != missing).copied().collect();
             let err = Config::from_vars(vars(&rest)).unwrap_err();
             assert!(err.contains(missing), "{err}");
@@ -121,5 +143,24 @@ mod tests {
                 .unwrap_err()
                 .contains("1 to 30")
         );
+        for days in ["31", "-1", "three"] {
+            let mut bad = FULL.to_vec();
+            bad[5] = ("NAVSYNC_RECHECK_DAYS", days);
+            assert_eq!(
+                Config::from_vars(vars(&bad)).unwrap_err(),
+                format!("NAVSYNC_RECHECK_DAYS must be whole days from 0 (off) to 30, got {days:?}")
+            );
+        }
+    }
+
+    #[test]
+    fn the_recheck_defaults_to_the_domains() {
+        let rest: Vec<_> = FULL
+            .iter()
+            .filter(|(k, _)| *k != "NAVSYNC_RECHECK_DAYS")
+            .copied()
+            .collect();
+        let c = Config::from_vars(vars(&rest)).unwrap();
+        assert_eq!(c.recheck, SyncPolicy::DEFAULT_RECHECK);
     }
 }

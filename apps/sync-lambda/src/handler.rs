@@ -78,6 +78,7 @@ impl App {
         let sync_event = SyncEvent::from_value(event.payload)?;
         let policy = SyncPolicy {
             rescan: sync_event.rescan,
+            recheck: self.config.recheck,
             deadline: Some(deadline - self.config.deadline_margin),
             ..SyncPolicy::new(sync_event.lookback_days.unwrap_or(self.config.lookback))
         };
