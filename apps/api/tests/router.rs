@@ -4,12 +4,12 @@ mod app;
 mod jwks;
 
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 use app::{Options, TestApp};
 use navsync_api::{CorsOrigins, Quota, RateLimiter};
 use navsync_contract::fixtures::{Spec, record};
-use navsync_domain::ports::{InvoiceRepository, SyncStateStore};
+use navsync_domain::ports::{Clock, InvoiceRepository, SyncStateStore};
 use navsync_domain::query::InvoiceQuery;
 use navsync_domain::{Direction, InvoiceOperation, InvoiceRecord};
 use rust_decimal::Decimal;
@@ -655,10 +655,28 @@ async fn sync_status_shows_the_watermark_and_admins_can_sync_now() {
     );
 }
 
+/// A clock the test moves by hand, so the limiter's answers are exact.
+struct HandClock(Mutex<chrono::DateTime<chrono::Utc>>);
+
+impl HandClock {
+    fn advance(&self, secs: i64) {
+        *self.0.lock().unwrap() += chrono::Duration::seconds(secs);
+    }
+}
+
+impl Clock for HandClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
 #[tokio::test]
 async fn throttled_callers_get_429_with_retry_after() {
+    let clock = Arc::new(HandClock(Mutex::new(
+        chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+    )));
     let app = TestApp::with(Options {
-        limiter: RateLimiter::new(Some(Quota::per_minute(3)), None),
+        limiter: RateLimiter::new(Some(Quota::per_minute(3)), None).with_clock(clock.clone()),
         ..Options::default()
     })
     .await;
@@ -667,13 +685,21 @@ async fn throttled_callers_get_429_with_retry_after() {
     for _ in 0..3 {
         assert_eq!(app.get(&uri, Some(&token)).await.status, 200);
     }
+    // 3 per minute: the next token is due 20 s after the burst.
     let r = app.get(&uri, Some(&token)).await;
     r.problem(429, None);
-    let wait: u64 = r.header("retry-after").parse().unwrap();
-    assert!((1..=20).contains(&wait), "{wait}");
+    assert_eq!(r.header("retry-after"), "20");
+    clock.advance(10);
+    let r = app.get(&uri, Some(&token)).await;
+    r.problem(429, None);
+    assert_eq!(r.header("retry-after"), "10");
     // Another caller still gets through.
     assert_eq!(app.get(&uri, Some(&app.admin())).await.status, 200);
-    let _ = Duration::ZERO;
+    clock.advance(10);
+    assert_eq!(app.get(&uri, Some(&token)).await.status, 200);
+    let r = app.get(&uri, Some(&token)).await;
+    r.problem(429, None);
+    assert_eq!(r.header("retry-after"), "20");
 }
 
 #[tokio::test]
