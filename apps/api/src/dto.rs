@@ -735,9 +735,35 @@ pub struct SyncAcceptedDto {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct MeDto {
     pub subject: String,
-    pub admin: bool,
-    /// Taxpayers this caller may read; an admin may read every taxpayer.
-    pub taxpayers: Vec<String>,
+    /// The operator reads and syncs every taxpayer, listed or not (Cognito group `operators`).
+    pub operator: bool,
+    /// The taxpayers the token names, each with the caller's role on it.
+    pub taxpayers: Vec<TaxpayerRoleDto>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TaxpayerRoleDto {
+    #[schema(example = "12345676")]
+    pub taxpayer: String,
+    pub role: RoleDto,
+}
+
+/// `reader`: reads the taxpayer's invoices, documents, export and sync status;
+/// `admin`: a reader who may also start its sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleDto {
+    Reader,
+    Admin,
+}
+
+impl From<crate::auth::Role> for RoleDto {
+    fn from(r: crate::auth::Role) -> Self {
+        match r {
+            crate::auth::Role::Reader => Self::Reader,
+            crate::auth::Role::Admin => Self::Admin,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

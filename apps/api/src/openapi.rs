@@ -13,8 +13,10 @@ use crate::routes;
         description = "A taxpayer's invoices from NAV Online Számla: list, search, open, download the \
             original XML, export CSV, and sync status.\n\n\
             Authentication: a Cognito access or ID token (or a navsync-minted token locally) as \
-            `Authorization: Bearer`. The Cognito group `taxpayer-<8-digit id>` grants reading that \
-            taxpayer; the group `admins` grants every taxpayer and \"sync now\".\n\n\
+            `Authorization: Bearer`. Roles are per taxpayer: the Cognito group `taxpayer-<8-digit id>` \
+            makes the caller a reader of that taxpayer, `taxpayer-<8-digit id>-admin` its admin (a \
+            reader who may also \"sync now\"); the group `operators` is the operator, who reads and \
+            syncs every taxpayer. `/v1/me` says which the token holds.\n\n\
             Errors are RFC 7807 problem+json; a 400 names the offending `parameter`.",
         license(name = "MIT", identifier = "MIT"),
     ),

@@ -16,7 +16,7 @@ use navsync_domain::{Direction, InvoiceKey, Lookback};
 use crate::auth::Caller;
 use crate::dto::{
     DirectionStatusDto, DocumentUrlDto, HealthDto, InvoiceDetailDto, InvoiceListDto, MeDto,
-    SyncAcceptedDto, SyncRequestDto, SyncStatusDto,
+    SyncAcceptedDto, SyncRequestDto, SyncStatusDto, TaxpayerRoleDto,
 };
 use crate::params::{self, CsvDialect, DELIVERIES, DIALECTS, Delivery, Params};
 use crate::problem::Problem;
@@ -63,7 +63,8 @@ pub(crate) async fn health() -> Json<HealthDto> {
 #[utoipa::path(
     get, path = "/v1/me", tag = "meta",
     summary = "The caller",
-    description = "Who the token names and which taxpayers it may read.",
+    description = "Who the token names: whether it is the operator (every taxpayer, sync), and \
+        the taxpayers it names with its role on each (`reader`, or `admin`: a reader who may also sync).",
     security(("bearer" = [])),
     responses(
         (status = 200, body = MeDto),
@@ -76,8 +77,15 @@ pub(crate) async fn me(caller: Caller) -> Json<MeDto> {
     let p = caller.0;
     Json(MeDto {
         subject: p.subject,
-        admin: p.admin,
-        taxpayers: p.taxpayers.iter().map(ToString::to_string).collect(),
+        operator: p.operator,
+        taxpayers: p
+            .roles
+            .iter()
+            .map(|(t, r)| TaxpayerRoleDto {
+                taxpayer: t.to_string(),
+                role: (*r).into(),
+            })
+            .collect(),
     })
 }
 
@@ -426,8 +434,9 @@ pub(crate) async fn sync_status<B: Backend>(
 
 #[utoipa::path(
     post, path = "/v1/taxpayers/{taxpayer}/sync", tag = "sync",
-    summary = "Sync now (admins)",
-    description = "Admins only: start a sync of the taxpayer now. The body is optional.",
+    summary = "Sync now (the taxpayer's admins)",
+    description = "Start a sync of the taxpayer now: needs the admin role on this taxpayer, or the operator role. \
+        The body is optional.",
     security(("bearer" = [])),
     params(params::TaxpayerPath),
     request_body(content = Option<SyncRequestDto>, content_type = "application/json"),
@@ -435,7 +444,7 @@ pub(crate) async fn sync_status<B: Backend>(
         (status = 202, body = SyncAcceptedDto),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token is neither this taxpayer's admin nor the operator", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A sync is running already, the taxpayer cannot be synced, or this deployment cannot start syncs on request", body = Problem, content_type = "application/problem+json"),
         (status = 429, body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json"),
@@ -447,9 +456,10 @@ pub(crate) async fn sync_now<B: Backend>(
     ApiPath(taxpayer): ApiPath<String>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<SyncAcceptedDto>)> {
-    let body = body.map_err(|e| Problem::invalid_parameter("body", e.body_text()))?;
     let taxpayer = params::taxpayer("taxpayer", &taxpayer)?;
-    caller.require_admin()?;
+    // Before the body is looked at: a caller who may not sync learns nothing from it.
+    caller.require_sync(taxpayer)?;
+    let body = body.map_err(|e| Problem::invalid_parameter("body", e.body_text()))?;
     // No body, and JSON `null`, both mean "the defaults" (the body is optional).
     let req: SyncRequestDto = if body.iter().all(u8::is_ascii_whitespace) {
         SyncRequestDto::default()

@@ -6,7 +6,7 @@ mod jwks;
 use std::time::Duration;
 
 use jwks::*;
-use navsync_api::{AuthError, ClaimsPolicy, TokenVerifier};
+use navsync_api::{AuthError, ClaimsPolicy, Role, TokenVerifier};
 use serde_json::json;
 
 fn invalid(r: Result<navsync_api::Principal, AuthError>) -> String {
@@ -23,18 +23,27 @@ async fn accepts_cognito_access_and_id_tokens_and_reads_groups() {
     let p = v
         .verify(&sign(&access_claims(
             "alice",
-            &["taxpayer-12345676", "admins"],
+            &["taxpayer-12345676", "taxpayer-10773381-admin", "operators"],
         )))
         .await
         .unwrap();
     assert_eq!(p.subject, "alice");
-    assert!(p.admin);
-    assert_eq!(p.taxpayers.iter().next().unwrap().to_string(), "12345676");
+    assert!(p.operator);
+    assert_eq!(
+        p.roles
+            .iter()
+            .map(|(t, r)| (t.to_string(), *r))
+            .collect::<Vec<_>>(),
+        [
+            ("10773381".to_owned(), Role::Admin),
+            ("12345676".to_owned(), Role::Reader)
+        ]
+    );
     let p = v
         .verify(&sign(&id_claims("bob", &["taxpayer-12345676"])))
         .await
         .unwrap();
-    assert!(!p.admin && p.taxpayers.len() == 1);
+    assert!(!p.operator && p.role("12345676".parse().unwrap()) == Some(Role::Reader));
     // Both verified with one JWKS fetch.
     assert_eq!(server.hits(), 1);
 }
@@ -84,7 +93,7 @@ async fn forged_tokens_fail() {
     let v = server.verifier();
     let user = access_claims("mallory", &["taxpayer-12345676"]);
     let mut admin = user.clone();
-    admin["cognito:groups"] = json!(["admins"]);
+    admin["cognito:groups"] = json!(["operators"]);
 
     assert!(invalid(v.verify(&tampered(&user, &admin)).await).contains("signature"));
     // `alg: none` is not even a parseable header for jsonwebtoken; either way it is refused.
@@ -153,7 +162,7 @@ async fn the_taxpayers_claim_is_honoured_only_when_trusted() {
     let mut c = access_claims("alice", &[]);
     c["custom:taxpayers"] = json!("12345676,99999999");
     let strict = server.verifier();
-    assert!(strict.verify(&sign(&c)).await.unwrap().taxpayers.is_empty());
+    assert!(strict.verify(&sign(&c)).await.unwrap().roles.is_empty());
     let trusting = server.verifier_with(
         ClaimsPolicy {
             taxpayers_claim: true,
@@ -161,5 +170,8 @@ async fn the_taxpayers_claim_is_honoured_only_when_trusted() {
         },
         Duration::from_secs(60),
     );
-    assert_eq!(trusting.verify(&sign(&c)).await.unwrap().taxpayers.len(), 2);
+    let p = trusting.verify(&sign(&c)).await.unwrap();
+    // Reader only: the claim names taxpayers, never a role that may sync.
+    assert_eq!(p.roles.len(), 2);
+    assert!(p.roles.values().all(|r| *r == Role::Reader));
 }

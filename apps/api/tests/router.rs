@@ -444,8 +444,8 @@ async fn no_reader_sees_another_taxpayers_data() {
         .collect();
     assert_eq!(listed, [(app.a.to_string().as_str(), "FROM-B-001")]);
 
-    // An admin may read both, but a cursor issued for A's listing is refused on B's.
-    let admin = app.admin();
+    // The operator may read both, but a cursor issued for A's listing is refused on B's.
+    let admin = app.operator();
     let page = app
         .get(
             &format!(
@@ -620,7 +620,7 @@ async fn sync_status_shows_the_watermark_and_admins_can_sync_now() {
 
     app.post(&uri, Some(&reader), "").await.problem(403, None);
     app.post(&uri, None, "").await.problem(401, None);
-    let admin = app.admin();
+    let admin = app.operator();
     app.post(&uri, Some(&admin), r#"{"lookback_days": 31}"#)
         .await
         .problem(400, Some("lookback_days"));
@@ -694,7 +694,7 @@ async fn throttled_callers_get_429_with_retry_after() {
     r.problem(429, None);
     assert_eq!(r.header("retry-after"), "10");
     // Another caller still gets through.
-    assert_eq!(app.get(&uri, Some(&app.admin())).await.status, 200);
+    assert_eq!(app.get(&uri, Some(&app.operator())).await.status, 200);
     clock.advance(10);
     assert_eq!(app.get(&uri, Some(&token)).await.status, 200);
     let r = app.get(&uri, Some(&token)).await;

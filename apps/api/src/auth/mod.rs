@@ -7,14 +7,18 @@
 //! - otherwise the `Authorization: Bearer` token is checked by the configured [`TokenVerifier`]
 //!   (e.g. [`OidcVerifier`] for Cognito).
 //!
-//! Authorization comes from the claims: the `cognito:groups` group `admins` is the admin role,
-//! a group `taxpayer-<8-digit taxpayer id>` grants reading that taxpayer; with
-//! [`ClaimsPolicy::taxpayers_claim`] on, a `custom:taxpayers` claim (comma-separated ids) grants
-//! them too.
+//! Authorization comes from the claims, per taxpayer ([`Role`]), in `cognito:groups`:
+//! - `taxpayer-<8-digit id>`: reader of that taxpayer (its invoices, documents, export, sync status);
+//! - `taxpayer-<8-digit id>-admin`: admin of that taxpayer, a reader who may also start its sync;
+//! - `operators`: the operator, who reads and syncs every taxpayer. Nothing else grants more than
+//!   one taxpayer (the former `admins` group grants nothing).
+//!
+//! With [`ClaimsPolicy::taxpayers_claim`] on, a `custom:taxpayers` claim (comma-separated ids)
+//! grants reading them too, never more.
 
 mod oidc;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -29,19 +33,44 @@ pub use oidc::{JwksSource, OidcConfig, OidcVerifier, TokenUse};
 use crate::problem::Problem;
 use crate::rate_limit::RateLimiter;
 
+/// What a caller may do with one taxpayer. Ordered: an admin is a reader who may also sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Reads the taxpayer's invoices, documents, export and sync status.
+    Reader,
+    /// A reader who may also start the taxpayer's sync.
+    Admin,
+}
+
 /// The caller, as far as authorization needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     /// The token's `sub`.
     pub subject: String,
-    pub admin: bool,
-    /// Taxpayers the caller may read (an admin may read every taxpayer).
-    pub taxpayers: BTreeSet<TaxpayerId>,
+    /// Reads and syncs every taxpayer (the `operators` group). Explicit, so that no role on one
+    /// taxpayer can ever widen to all of them.
+    pub operator: bool,
+    /// The caller's role on each taxpayer it names.
+    pub roles: BTreeMap<TaxpayerId, Role>,
 }
 
 impl Principal {
+    /// Grants `role` on `taxpayer`, keeping the stronger role where one is held already.
+    pub fn grant(&mut self, taxpayer: TaxpayerId, role: Role) {
+        let held = self.roles.entry(taxpayer).or_insert(role);
+        *held = (*held).max(role);
+    }
+
+    pub fn role(&self, taxpayer: TaxpayerId) -> Option<Role> {
+        self.roles.get(&taxpayer).copied()
+    }
+
     pub fn may_read(&self, taxpayer: TaxpayerId) -> bool {
-        self.admin || self.taxpayers.contains(&taxpayer)
+        self.operator || self.role(taxpayer).is_some()
+    }
+
+    pub fn may_sync(&self, taxpayer: TaxpayerId) -> bool {
+        self.operator || self.role(taxpayer) == Some(Role::Admin)
     }
 }
 
@@ -108,8 +137,8 @@ impl TokenVerifier for AnyOf {
 /// How claims turn into a [`Principal`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimsPolicy {
-    /// The `cognito:groups` member that makes a caller an admin.
-    pub admin_group: String,
+    /// The `cognito:groups` member that makes a caller the operator (every taxpayer, sync).
+    pub operator_group: String,
     /// Accept `custom:taxpayers` (comma-separated taxpayer ids) besides groups. Off for Cognito
     /// unless the user pool makes the attribute read-only to users: Cognito lets users write
     /// their own custom attributes by default, and then anyone could grant themselves a taxpayer.
@@ -119,13 +148,24 @@ pub struct ClaimsPolicy {
 impl Default for ClaimsPolicy {
     fn default() -> Self {
         Self {
-            admin_group: "admins".into(),
+            operator_group: OPERATOR_GROUP.into(),
             taxpayers_claim: false,
         }
     }
 }
 
+pub const OPERATOR_GROUP: &str = "operators";
 pub const TAXPAYER_GROUP_PREFIX: &str = "taxpayer-";
+/// Ends a taxpayer group that grants [`Role::Admin`]: `taxpayer-<id>-admin`.
+pub const ADMIN_GROUP_SUFFIX: &str = "-admin";
+
+/// The group that grants `role` on `taxpayer`.
+pub fn taxpayer_group(taxpayer: TaxpayerId, role: Role) -> String {
+    match role {
+        Role::Reader => format!("{TAXPAYER_GROUP_PREFIX}{taxpayer}"),
+        Role::Admin => format!("{TAXPAYER_GROUP_PREFIX}{taxpayer}{ADMIN_GROUP_SUFFIX}"),
+    }
+}
 pub const TAXPAYERS_CLAIM: &str = "custom:taxpayers";
 pub const GROUPS_CLAIM: &str = "cognito:groups";
 
@@ -144,13 +184,19 @@ impl ClaimsPolicy {
             .get(GROUPS_CLAIM)
             .map(string_list)
             .unwrap_or_default();
-        let mut taxpayers = BTreeSet::new();
+        let mut principal = Principal {
+            subject,
+            operator: groups.iter().any(|g| g == &self.operator_group),
+            roles: BTreeMap::new(),
+        };
         for g in &groups {
-            if let Some(id) = g.strip_prefix(TAXPAYER_GROUP_PREFIX) {
+            if let Some(rest) = g.strip_prefix(TAXPAYER_GROUP_PREFIX) {
+                let (id, role) = match rest.strip_suffix(ADMIN_GROUP_SUFFIX) {
+                    Some(id) => (id, Role::Admin),
+                    None => (rest, Role::Reader),
+                };
                 match id.parse::<TaxpayerId>() {
-                    Ok(t) => {
-                        taxpayers.insert(t);
-                    }
+                    Ok(t) => principal.grant(t, role),
                     Err(e) => {
                         tracing::warn!(group = %g, error = %e, "ignoring malformed taxpayer group")
                     }
@@ -162,20 +208,15 @@ impl ClaimsPolicy {
         {
             for id in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 match id.parse::<TaxpayerId>() {
-                    Ok(t) => {
-                        taxpayers.insert(t);
-                    }
+                    // Reader only: the claim lists taxpayers, it cannot carry a role.
+                    Ok(t) => principal.grant(t, Role::Reader),
                     Err(e) => {
                         tracing::warn!(error = %e, "ignoring malformed taxpayer in custom:taxpayers")
                     }
                 }
             }
         }
-        Ok(Principal {
-            subject,
-            admin: groups.iter().any(|g| g == &self.admin_group),
-            taxpayers,
-        })
+        Ok(principal)
     }
 
     /// The principal from API Gateway authorizer claims. API Gateway checked signature, issuer,
@@ -319,17 +360,28 @@ impl Caller {
             Ok(())
         } else {
             Err(Problem::forbidden(format!(
-                "your token does not grant access to taxpayer {taxpayer}"
+                "your token grants no role on taxpayer {taxpayer}: reading it needs the reader or \
+                 admin role on it (group {}) or the operator role",
+                taxpayer_group(taxpayer, Role::Reader)
             )))
         }
     }
 
-    pub fn require_admin(&self) -> Result<(), Problem> {
-        if self.0.admin {
-            Ok(())
-        } else {
-            Err(Problem::forbidden("this operation needs the admin role"))
+    /// 403 unless the caller may start a sync of `taxpayer`; like [`Self::require_taxpayer`],
+    /// decided from the token alone.
+    pub fn require_sync(&self, taxpayer: TaxpayerId) -> Result<(), Problem> {
+        if self.0.may_sync(taxpayer) {
+            return Ok(());
         }
+        let held = if self.0.may_read(taxpayer) {
+            format!("your token makes you a reader of taxpayer {taxpayer}, not its admin")
+        } else {
+            format!("your token grants no role on taxpayer {taxpayer}")
+        };
+        Err(Problem::forbidden(format!(
+            "{held}: starting its sync needs the admin role on it (group {}) or the operator role",
+            taxpayer_group(taxpayer, Role::Admin)
+        )))
     }
 }
 
@@ -342,23 +394,49 @@ mod tests {
         v.as_object().unwrap().clone()
     }
 
+    fn tp(s: &str) -> TaxpayerId {
+        s.parse().unwrap()
+    }
+
+    fn roles(p: &Principal) -> Vec<(String, Role)> {
+        p.roles.iter().map(|(t, r)| (t.to_string(), *r)).collect()
+    }
+
     #[test]
-    fn groups_grant_taxpayers_and_admin() {
+    fn groups_grant_roles_per_taxpayer() {
         let p = ClaimsPolicy::default()
             .principal(&claims(json!({
                 "sub": "u1",
-                "cognito:groups": ["taxpayer-12345676", "admins", "taxpayer-12345678", "other"]
+                "cognito:groups": [
+                    "taxpayer-12345676", "taxpayer-10773381-admin", "taxpayer-10773381",
+                    "taxpayer-12345678", "taxpayer-12345678-admin", "admins", "other"
+                ]
             })))
             .unwrap();
-        assert!(p.admin);
-        // 12345678 fails its check digit: ignored, not granted.
+        // 12345678 fails its check digit: ignored, not granted; the stronger role wins.
         assert_eq!(
-            p.taxpayers
-                .iter()
-                .map(|t| t.to_string())
-                .collect::<Vec<_>>(),
-            ["12345676"]
+            roles(&p),
+            [
+                ("10773381".to_owned(), Role::Admin),
+                ("12345676".to_owned(), Role::Reader)
+            ]
         );
+        // The old `admins` group grants nothing.
+        assert!(!p.operator);
+        assert!(p.may_read(tp("12345676")) && !p.may_sync(tp("12345676")));
+        assert!(p.may_read(tp("10773381")) && p.may_sync(tp("10773381")));
+        assert!(!p.may_read(tp("99999999")) && !p.may_sync(tp("99999999")));
+    }
+
+    #[test]
+    fn only_the_operators_group_reaches_every_taxpayer() {
+        let op = ClaimsPolicy::default()
+            .principal(&claims(
+                json!({"sub": "u1", "cognito:groups": ["operators"]}),
+            ))
+            .unwrap();
+        assert!(op.operator && op.roles.is_empty());
+        assert!(op.may_read(tp("99999999")) && op.may_sync(tp("99999999")));
     }
 
     #[test]
@@ -368,14 +446,21 @@ mod tests {
             ClaimsPolicy::default()
                 .principal(&c)
                 .unwrap()
-                .taxpayers
+                .roles
                 .is_empty()
         );
         let trusting = ClaimsPolicy {
             taxpayers_claim: true,
             ..ClaimsPolicy::default()
         };
-        assert_eq!(trusting.principal(&c).unwrap().taxpayers.len(), 2);
+        // The claim names taxpayers to read, never a role beyond that.
+        assert_eq!(
+            roles(&trusting.principal(&c).unwrap()),
+            [
+                ("12345676".to_owned(), Role::Reader),
+                ("99999999".to_owned(), Role::Reader)
+            ]
+        );
     }
 
     #[test]
@@ -383,11 +468,21 @@ mod tests {
         let mut m = HashMap::new();
         m.insert("sub".into(), "u1".into());
         m.insert("token_use".into(), "access".into());
-        m.insert("cognito:groups".into(), "[taxpayer-12345676 admins]".into());
+        m.insert(
+            "cognito:groups".into(),
+            "[taxpayer-12345676 taxpayer-10773381-admin operators]".into(),
+        );
         let p = ClaimsPolicy::default()
             .principal_from_authorizer(&AuthorizerClaims(m.clone()), &[TokenUse::Access])
             .unwrap();
-        assert!(p.admin && p.taxpayers.len() == 1);
+        assert!(p.operator);
+        assert_eq!(
+            roles(&p),
+            [
+                ("10773381".to_owned(), Role::Admin),
+                ("12345676".to_owned(), Role::Reader)
+            ]
+        );
         m.insert("token_use".into(), "refresh".into());
         assert!(
             ClaimsPolicy::default()

@@ -148,8 +148,14 @@ impl TestApp {
         self.token(&[&format!("taxpayer-{t}")])
     }
 
-    pub fn admin(&self) -> String {
-        jwks::sign(&jwks::access_claims("admin-1", &["admins"]))
+    /// Admin of `t`: a reader who may also start its sync.
+    pub fn admin_of(&self, t: TaxpayerId) -> String {
+        self.token(&[&format!("taxpayer-{t}-admin")])
+    }
+
+    /// The operator: every taxpayer, and sync.
+    pub fn operator(&self) -> String {
+        jwks::sign(&jwks::access_claims("operator-1", &["operators"]))
     }
 
     pub async fn send(&self, req: Request<Body>) -> Reply {
