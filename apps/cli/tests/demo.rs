@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod support;
+
 const INVOICES: usize = 40;
 /// Generous bounds for a loaded 2-core machine; only a hang reaches them.
 const STARTUP_LIMIT: Duration = Duration::from_secs(120);
@@ -231,17 +233,8 @@ async fn demo_serves_the_simulators_invoices_and_stops_on_ctrl_c() {
     // Ctrl-C stops it.
     let pid = demo.0.id() as libc::pid_t;
     assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    let stopped_by = Instant::now() + STOP_LIMIT;
-    let status = loop {
-        if let Some(status) = demo.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < stopped_by,
-            "navsync demo still runs {STOP_LIMIT:?} after SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = support::wait_exit(&mut demo.0, STOP_LIMIT)
+        .unwrap_or_else(|| panic!("navsync demo still runs {STOP_LIMIT:?} after SIGINT"));
     assert!(status.success(), "demo exit after Ctrl-C: {status:?}");
     let _ = std::fs::remove_dir_all(&data_dir);
 }

@@ -4,6 +4,7 @@
 //! (peak RSS of the child, from `getrusage`) against the NAV simulator.
 
 use std::process::{Child, ExitStatus};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
@@ -11,18 +12,23 @@ use navsync_domain::Direction;
 use navsync_nav_sim::SimConfig;
 
 mod support;
-use support::{scratch_dir, spawn_sync, wait_bounded, write_config};
+use support::{drain, exit_signal, scratch_dir, spawn_sync, wait_bounded, write_config};
 
 const INVOICES: usize = 10_000;
 /// A 128 MB Lambda must hold the sync with room to spare; a sync that kept every invoice of the
 /// window would need several times this.
 const PEAK_RSS_LIMIT_KB: i64 = 64 * 1024;
 
-/// The child's peak RSS (`VmHWM`: its high-water mark since `exec`), polled until it exits.
-/// `getrusage(RUSAGE_CHILDREN)` would not do: Linux folds the parent's memory at `fork` into
-/// the child's maximum, and this test's process holds the simulator's 10,000 invoices.
-fn wait_with_peak_rss(child: &mut Child, limit: Duration) -> (ExitStatus, i64) {
+/// The child's peak RSS (`VmHWM`: its high-water mark since `exec`), sampled every 20 ms until
+/// it exits, and its stderr. `getrusage(RUSAGE_CHILDREN)` would not do: Linux folds the
+/// parent's memory at `fork` into the child's maximum, and this test's process holds the
+/// simulator's 10,000 invoices. (A zombie has no `VmHWM`, so growth in the last 20 ms before
+/// exit goes unseen; the mark only rises, so every earlier peak is counted.)
+fn wait_with_peak_rss(child: &mut Child, limit: Duration) -> (ExitStatus, i64, String) {
     let status_file = format!("/proc/{}/status", child.id());
+    let _stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let exited = exit_signal(child);
     let started = Instant::now();
     let mut peak_kb = 0;
     loop {
@@ -32,14 +38,18 @@ fn wait_with_peak_rss(child: &mut Child, limit: Duration) -> (ExitStatus, i64) {
             let kb: i64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
             peak_kb = peak_kb.max(kb);
         }
-        if let Some(status) = child.try_wait().unwrap() {
-            return (status, peak_kb);
+        match exited.recv_timeout(Duration::from_millis(20)) {
+            Err(RecvTimeoutError::Timeout) => {}
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => {
+                let status = child.wait().unwrap();
+                return (status, peak_kb, stderr.join().unwrap());
+            }
         }
-        assert!(
-            started.elapsed() < limit,
-            "navsync sync still running after {limit:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
+        if started.elapsed() >= limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("navsync sync still running after {limit:?}; killed it");
+        }
     }
 }
 
@@ -89,8 +99,8 @@ fn a_window_of_10000_invoices_streams_in_the_memory_of_a_page() {
     let calls = |op: &str| sim.stats().requests.get(op).copied().unwrap_or(0);
 
     let mut child = spawn_sync(&config_path);
-    let (status, peak_kb) = wait_with_peak_rss(&mut child, Duration::from_secs(600));
-    assert!(status.success(), "first sync failed: {status}");
+    let (status, peak_kb, stderr) = wait_with_peak_rss(&mut child, Duration::from_secs(600));
+    assert!(status.success(), "first sync failed: {status}: {stderr}");
     eprintln!(
         "navsync sync of {INVOICES} invoices: peak RSS {} MB",
         peak_kb / 1024

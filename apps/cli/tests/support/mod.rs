@@ -8,7 +8,9 @@ use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use navsync_nav_sim::SimHandle;
 
@@ -51,37 +53,62 @@ pub fn spawn_sync(config: &Path) -> Child {
         .expect("the navsync binary starts")
 }
 
-/// Waits for `child` up to `limit`; kills it and fails the test past that.
+/// Reads a child's stream to its end on a thread, so its pipe never fills and blocks the child.
+pub fn drain(stream: Option<impl Read + Send + 'static>) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut stream) = stream {
+            let mut bytes = Vec::new();
+            let _ = stream.read_to_end(&mut bytes);
+            text = String::from_utf8_lossy(&bytes).into_owned();
+        }
+        text
+    })
+}
+
+/// Says (by the channel closing) when `child` has exited: a thread blocks in `waitid` until
+/// then, so no one polls. `WNOWAIT` leaves the child unreaped for `Child::wait`, so its PID
+/// cannot be reused meanwhile and killing it by PID stays safe.
+pub fn exit_signal(child: &Child) -> mpsc::Receiver<()> {
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        // SAFETY: waitid on our own child, into a zeroed siginfo_t we own.
+        unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            );
+        }
+        drop(tx);
+    });
+    rx
+}
+
+/// Waits for `child` to exit, up to `limit`; `None` if it still runs then.
+pub fn wait_exit(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    match exit_signal(child).recv_timeout(limit) {
+        Err(mpsc::RecvTimeoutError::Timeout) => None,
+        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => Some(child.wait().unwrap()),
+    }
+}
+
+/// Waits for `child` up to `limit`, reading its stdout and stderr meanwhile; kills it and
+/// fails the test past that.
 pub fn wait_bounded(
     child: &mut Child,
     limit: Duration,
     what: &str,
 ) -> (ExitStatus, String, String) {
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: navsync sync still running after {limit:?}; killed it");
-        }
-        std::thread::sleep(Duration::from_millis(10));
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let Some(status) = wait_exit(child, limit) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("{what}: navsync sync still running after {limit:?}; killed it");
     };
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    (status, stdout, stderr)
+    (status, stdout.join().unwrap(), stderr.join().unwrap())
 }
