@@ -372,6 +372,47 @@ pub struct Invoice {
     pub lines: Vec<Line>,
     pub vat_summary: Vec<VatSummary>,
     pub totals: Totals,
+    /// What the reader found wrong with the document but read past: a tax number failing its
+    /// check digit, a code value it does not know, a missing or unreadable optional value, an
+    /// element the schema does not have. NAV accepted the document, so navsync stores it and
+    /// says what it could not take in; the affected field is absent (or as documented where
+    /// it has to hold something). At most [`Invoice::MAX_WARNINGS`] entries of at most
+    /// [`Invoice::MAX_WARNING_CHARS`] characters: see [`push_warning`]. Empty for a clean
+    /// document, and for records stored before warnings existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl Invoice {
+    /// A document a third party wrote can hold any number of oddities; a record keeps a few.
+    pub const MAX_WARNINGS: usize = 20;
+    pub const MAX_WARNING_CHARS: usize = 300;
+}
+
+/// Adds a warning within the bounds of [`Invoice::warnings`]: a message is cut to
+/// [`Invoice::MAX_WARNING_CHARS`] characters (ending in `…`), and once
+/// [`Invoice::MAX_WARNINGS`] − 1 are held the last entry counts the ones left out.
+pub fn push_warning(warnings: &mut Vec<String>, message: impl Into<String>) {
+    const OMITTED: &str = "further warnings omitted: ";
+    let keep = Invoice::MAX_WARNINGS - 1;
+    if warnings.len() >= keep {
+        let omitted = match warnings.get(keep) {
+            Some(last) => last
+                .strip_prefix(OMITTED)
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0),
+            None => 0,
+        };
+        warnings.truncate(keep);
+        warnings.push(format!("{OMITTED}{}", omitted + 1));
+        return;
+    }
+    let mut message = message.into();
+    if let Some((cut, _)) = message.char_indices().nth(Invoice::MAX_WARNING_CHARS - 1) {
+        message.truncate(cut);
+        message.push('…');
+    }
+    warnings.push(message);
 }
 
 /// Where an invoice's original document lives in the archive, and its SHA-256.
@@ -425,6 +466,21 @@ mod tests {
             serde_json::to_string(&Direction::Inbound).unwrap(),
             "\"INBOUND\""
         );
+    }
+
+    #[test]
+    fn warnings_are_bounded_in_number_and_length() {
+        let mut w = Vec::new();
+        push_warning(&mut w, "é".repeat(1000));
+        assert_eq!(w[0].chars().count(), Invoice::MAX_WARNING_CHARS);
+        assert!(w[0].ends_with('…'));
+        for i in 1..25 {
+            push_warning(&mut w, format!("w{i}"));
+        }
+        assert_eq!(w.len(), Invoice::MAX_WARNINGS);
+        assert_eq!(w[18], "w18");
+        // 25 pushed, 19 kept: 6 left out.
+        assert_eq!(w[19], "further warnings omitted: 6");
     }
 
     #[test]

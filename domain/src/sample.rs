@@ -103,6 +103,7 @@ pub(crate) fn record(direction: Direction, number: &str) -> InvoiceRecord {
             lines: vec![],
             vat_summary: vec![],
             totals,
+            warnings: Vec::new(),
         },
         document: DocumentRef {
             key: format!("{number}.xml"),

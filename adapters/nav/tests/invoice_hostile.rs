@@ -171,89 +171,195 @@ fn depth_and_size_are_bounded() {
     );
 }
 
+/// The document's single invoice, which must have parsed: NAV accepted the document.
+fn lenient(xml: &str) -> navsync_domain::Invoice {
+    let mut data = parse_invoice_data(xml.as_bytes()).unwrap_or_else(|e| panic!("refused: {e}"));
+    assert_eq!(data.invoices.len(), 1);
+    data.invoices.remove(0)
+}
+
 #[test]
-fn unknown_elements_anywhere_do_not_change_the_result() {
+fn unknown_elements_anywhere_do_not_change_the_model_and_are_each_reported_once() {
     let original = sample_text("Belfoldi devizas szamla.xml");
     let noise = "<futureElement kind=\"x\"><lineNumber>99</lineNumber><invoiceNumber>NOPE</invoiceNumber><ext:deep xmlns:ext=\"urn:x\"><vatPercentage>0.99</vatPercentage></ext:deep></futureElement>";
     let noisy = original
         .replace("<invoiceMain>", &format!("{noise}<invoiceMain>"))
         .replace("<supplierName>", &format!("{noise}<supplierName>"))
         .replace("<lineDescription>", &format!("{noise}<lineDescription>"))
-        .replace("<lineVatRate>", &format!("{noise}<lineVatRate>"))
-        .replace("</summaryNormal>", &format!("{noise}</summaryNormal>"))
         .replace("<invoiceDetail>", "<invoiceDetail><empty/>");
     assert_ne!(noisy, original);
+    let clean = lenient(&original);
+    assert_eq!(clean.warnings, Vec::<String>::new());
+    let mut read = lenient(&noisy);
+    let warnings = std::mem::take(&mut read.warnings);
+    assert_eq!(read, clean, "the model is the same");
+    let head = "/InvoiceData/invoiceMain/invoice";
+    let mut expected = vec![
+        "element /InvoiceData/futureElement is not in NAV's 3.0 schema; ignored".to_owned(),
+        format!(
+            "element {head}/invoiceHead/supplierInfo/futureElement is not in NAV's 3.0 schema; ignored"
+        ),
+        format!(
+            "element {head}/invoiceHead/invoiceDetail/empty is not in NAV's 3.0 schema; ignored"
+        ),
+    ];
+    for _ in 0..3 {
+        expected.push(format!(
+            "element {head}/invoiceLines/line/futureElement is not in NAV's 3.0 schema; ignored"
+        ));
+    }
+    assert_eq!(warnings, expected);
+}
+
+#[test]
+fn what_nav_does_not_enforce_is_a_warning_naming_its_path() {
+    let original = sample_text("Belfoldi devizas szamla.xml");
+    let detail = "/InvoiceData/invoiceMain/invoice/invoiceHead/invoiceDetail";
+
+    let no_currency = lenient(&original.replace("<currencyCode>EUR</currencyCode>", ""));
+    assert_eq!(no_currency.currency, "HUF");
     assert_eq!(
-        parse_invoice_data(noisy.as_bytes()).unwrap(),
-        parse_invoice_data(original.as_bytes()).unwrap()
+        no_currency.warnings,
+        [format!(
+            "required element {detail}/currencyCode is missing; read as HUF"
+        )]
+    );
+
+    let bad_rate = lenient(&original.replace(
+        "<exchangeRate>310.00</exchangeRate>",
+        "<exchangeRate>3,10</exchangeRate>",
+    ));
+    assert_eq!(bad_rate.exchange_rate, rust_decimal::Decimal::ZERO);
+    assert_eq!(
+        bad_rate.warnings,
+        [
+            format!(
+                "invalid value \"3,10\" at {detail}/exchangeRate: expected a decimal number; left out"
+            ),
+            format!("required element {detail}/exchangeRate is missing; read as 0"),
+        ]
+    );
+    // The document's HUF amounts stand.
+    assert_eq!(bad_rate.totals, lenient(&original).totals);
+
+    let bad_date = lenient(&original.replace(
+        "<paymentDate>2021-05-30</paymentDate>",
+        "<paymentDate>2021-02-30</paymentDate>",
+    ));
+    assert_eq!(bad_date.payment_date, None);
+    assert_eq!(
+        bad_date.warnings,
+        [format!(
+            "invalid value \"2021-02-30\" at {detail}/paymentDate: expected a date YYYY-MM-DD; left out"
+        )]
+    );
+
+    // A tax number failing its check digit (NAV only warns) is left out; the rest stands.
+    let bad_customer_tax = lenient(&original.replace(
+        "<base:taxpayerId>99887764</base:taxpayerId>",
+        "<base:taxpayerId>99887765</base:taxpayerId>",
+    ));
+    assert_eq!(bad_customer_tax.customer.tax_number, None);
+    assert_eq!(
+        bad_customer_tax.customer.name.as_deref(),
+        Some("Beszerző Kft")
+    );
+    assert_eq!(
+        bad_customer_tax.supplier.tax_number.unwrap().to_string(),
+        "99999999-2-41"
+    );
+    assert_eq!(
+        bad_customer_tax.warnings,
+        [
+            "tax number \"99887765\" at /InvoiceData/invoiceMain/invoice/invoiceHead/customerInfo/customerVatData/customerTaxNumber/taxpayerId fails its check digit (expected 4); left out"
+        ]
+    );
+    // The supplier's too: the digest still names the supplier, the document is stored.
+    let bad_supplier_tax = lenient(&original.replace(
+        "<base:taxpayerId>99999999</base:taxpayerId>",
+        "<base:taxpayerId>99999998</base:taxpayerId>",
+    ));
+    assert_eq!(bad_supplier_tax.supplier.tax_number, None);
+    assert_eq!(
+        bad_supplier_tax.warnings,
+        [
+            "tax number \"99999998\" at /InvoiceData/invoiceMain/invoice/invoiceHead/supplierInfo/supplierTaxNumber/taxpayerId fails its check digit (expected 9); left out"
+        ]
+    );
+
+    let bad_category = lenient(&original.replace(
+        "<invoiceCategory>NORMAL</invoiceCategory>",
+        "<invoiceCategory>FANCY</invoiceCategory>",
+    ));
+    assert_eq!(
+        bad_category.category,
+        navsync_domain::InvoiceCategory::Normal
+    );
+    assert_eq!(
+        bad_category.warnings,
+        [
+            format!(
+                "invalid value \"FANCY\" at {detail}/invoiceCategory: expected NORMAL, SIMPLIFIED or AGGREGATE; left out"
+            ),
+            format!("required element {detail}/invoiceCategory is missing; read as NORMAL"),
+        ]
+    );
+
+    let bad_method = lenient(&original.replace(
+        "<paymentMethod>TRANSFER</paymentMethod>",
+        "<paymentMethod>CRYPTO</paymentMethod>",
+    ));
+    assert_eq!(bad_method.payment_method, None);
+    assert_eq!(bad_method.warnings.len(), 1, "{:?}", bad_method.warnings);
+    assert!(bad_method.warnings[0].contains("CRYPTO"));
+
+    let no_line_number = lenient(&original.replacen("<lineNumber>1</lineNumber>", "", 1));
+    assert_eq!(
+        no_line_number
+            .lines
+            .iter()
+            .map(|l| l.number)
+            .collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert_eq!(
+        no_line_number.warnings,
+        [
+            "required element /InvoiceData/invoiceMain/invoice/invoiceLines/line/lineNumber is missing; numbered 1 by position"
+        ]
     );
 }
 
 #[test]
-fn missing_and_invalid_values_name_their_path() {
+fn warnings_stay_bounded_however_many_the_document_holds() {
     let original = sample_text("Belfoldi devizas szamla.xml");
-    let no_currency = original.replace("<currencyCode>EUR</currencyCode>", "");
+    let noise = format!("<x{}/>", "y".repeat(2000)).repeat(500);
+    let invoice = lenient(&original.replace("<invoiceMain>", &format!("{noise}<invoiceMain>")));
     assert_eq!(
-        error_of(&no_currency).to_string(),
-        "required element /InvoiceData/invoiceMain/invoice/invoiceHead/invoiceDetail/currencyCode is missing"
+        invoice.warnings.len(),
+        navsync_domain::Invoice::MAX_WARNINGS
     );
-    let bad_rate = original.replace(
-        "<exchangeRate>310.00</exchangeRate>",
-        "<exchangeRate>3,10</exchangeRate>",
-    );
-    assert_eq!(
-        error_of(&bad_rate).to_string(),
-        "invalid value \"3,10\" at /InvoiceData/invoiceMain/invoice/invoiceHead/invoiceDetail/exchangeRate: expected a decimal number"
-    );
-    let bad_date = original.replace(
-        "<paymentDate>2021-05-30</paymentDate>",
-        "<paymentDate>2021-02-30</paymentDate>",
-    );
-    assert!(error_of(&bad_date).to_string().contains("paymentDate"));
-    // A customer tax number failing its check digit (NAV only warns) leaves the customer without
-    // one; the rest of the invoice stands.
-    let bad_customer_tax = original.replace(
-        "<base:taxpayerId>99887764</base:taxpayerId>",
-        "<base:taxpayerId>99887765</base:taxpayerId>",
-    );
-    let data = parse_invoice_data(bad_customer_tax.as_bytes()).expect("still an invoice");
-    let invoice = &data.invoices[0];
-    assert_eq!(invoice.customer.tax_number, None);
-    assert_eq!(
+    assert!(
         invoice
-            .supplier
-            .tax_number
-            .as_ref()
-            .unwrap()
-            .taxpayer_id
-            .to_string(),
-        "99999999"
+            .warnings
+            .iter()
+            .all(|w| w.chars().count() <= navsync_domain::Invoice::MAX_WARNING_CHARS)
     );
-    // The supplier's must be valid: NAV only takes invoices from registered taxpayers.
-    let bad_supplier_tax = original.replace(
-        "<base:taxpayerId>99999999</base:taxpayerId>",
-        "<base:taxpayerId>99999998</base:taxpayerId>",
+    assert_eq!(invoice.warnings[19], "further warnings omitted: 481");
+}
+
+#[test]
+fn what_is_not_an_invoice_is_still_refused() {
+    let original = sample_text("Belfoldi devizas szamla.xml");
+    let no_number = original.replacen("<invoiceNumber>2021/00345</invoiceNumber>", "", 1);
+    assert_eq!(
+        error_of(&no_number).to_string(),
+        "required element /InvoiceData/invoiceNumber is missing"
     );
-    let err = error_of(&bad_supplier_tax).to_string();
-    assert!(
-        err.contains("supplierTaxNumber/taxpayerId") && err.contains("check digit"),
-        "{err}"
+    let no_invoice = format!(
+        "<InvoiceData {NS}><invoiceNumber>A1</invoiceNumber><invoiceIssueDate>2021-05-15</invoiceIssueDate><completenessIndicator>false</completenessIndicator></InvoiceData>"
     );
-    let bad_category = original.replace(
-        "<invoiceCategory>NORMAL</invoiceCategory>",
-        "<invoiceCategory>FANCY</invoiceCategory>",
-    );
-    assert!(
-        error_of(&bad_category)
-            .to_string()
-            .contains("NORMAL, SIMPLIFIED or AGGREGATE")
-    );
-    let no_lines_number = original.replacen("<lineNumber>1</lineNumber>", "", 1);
-    assert!(
-        error_of(&no_lines_number)
-            .to_string()
-            .ends_with("invoiceLines/line/lineNumber is missing")
-    );
+    assert!(matches!(error_of(&no_invoice), ParseError::Missing { .. }));
 }
 
 #[test]

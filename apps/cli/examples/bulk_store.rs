@@ -200,6 +200,7 @@ fn record(rng: &mut Rng, own: TaxpayerId, partners: &[TaxpayerId], i: usize) -> 
                 gross: gross_huf,
                 ..Totals::default()
             },
+            warnings: Vec::new(),
         },
         document: DocumentRef {
             key: navsync_domain::archive::document_key(&key, issue_date),

@@ -551,6 +551,7 @@ impl Generator {
             lines,
             vat_summary: Vec::new(),
             totals: Totals::default(),
+            warnings: Vec::new(),
         };
         summarise(&mut invoice);
         let reporter = supplier.reporting_login.clone();

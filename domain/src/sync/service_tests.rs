@@ -84,6 +84,7 @@ fn invoice_for(id: &InvoiceId) -> Invoice {
         lines: vec![],
         vat_summary: vec![],
         totals: Totals::default(),
+        warnings: Vec::new(),
     }
 }
 

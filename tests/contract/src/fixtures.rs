@@ -185,6 +185,7 @@ pub fn record(spec: &Spec) -> InvoiceRecord {
             gross_huf: Some(gross),
         }],
         totals: totals.clone(),
+        warnings: Vec::new(),
     };
     let digest = InvoiceDigest {
         invoice_number: number,

@@ -21,6 +21,17 @@
 //!   carries no rate: it is reported with rate 0.
 //! - Addresses: a detailed address's street, public place category, number, building,
 //!   staircase, floor, door and lot number are joined into `street`; `region` is dropped.
+//!
+//! Lenient reading: NAV accepted the document, so what NAV does not enforce does not stop it.
+//! A value that does not read (a tax number failing its check digit, a code value the
+//! parser does not know, a malformed amount or date), a missing field and an element the 3.0
+//! schema does not declare each become a warning on the invoice (`Invoice::warnings`), and
+//! the field stays absent. Where the model must hold something: an unknown or missing
+//! category is `NORMAL`, a missing currency `HUF`, a missing exchange rate of a foreign
+//! currency 0 (HUF amounts the document leaves out then read 0, visibly not a real value), a
+//! line without a number takes its position. A VAT summary row without its rate or amounts is
+//! left out. Only what makes a document not an invoice is refused: no invoice element, no
+//! invoice number or issue date (its identity), an unreadable batch index.
 
 use std::fmt::Display;
 
@@ -28,7 +39,7 @@ use chrono::NaiveDate;
 use navsync_domain::{
     Address, Invoice, InvoiceCategory, InvoiceNumber, InvoiceOperation, Line, LineModification,
     ModificationReference, Party, PaymentMethod, SchemaVersion, TaxNumber, TaxNumberError, Totals,
-    VatRate, VatStatus, VatSummary,
+    VatRate, VatStatus, VatSummary, push_warning,
 };
 use rust_decimal::Decimal;
 
@@ -55,6 +66,8 @@ pub(crate) struct DocumentBuilder {
     tax_number: TaxNumberParts,
     group_tax_number: TaxNumberParts,
     address: AddressParts,
+    /// Warnings about the document outside any invoice; every invoice of it carries them.
+    warnings: Vec<String>,
 }
 
 #[derive(Default)]
@@ -84,6 +97,7 @@ struct InvoiceBuilder {
     vat_huf: Option<Decimal>,
     gross: Option<Decimal>,
     gross_huf: Option<Decimal>,
+    warnings: Vec<String>,
 }
 
 #[derive(Default)]
@@ -158,7 +172,30 @@ impl DocumentBuilder {
             tax_number: TaxNumberParts::default(),
             group_tax_number: TaxNumberParts::default(),
             address: AddressParts::default(),
+            warnings: Vec::new(),
         }
+    }
+
+    /// A warning on the invoice being read, or on the document outside one.
+    pub(crate) fn warn(&mut self, message: impl Into<String>) {
+        match self.invoice.as_mut() {
+            Some(inv) => push_warning(&mut inv.warnings, message),
+            None => push_warning(&mut self.warnings, message),
+        }
+    }
+
+    /// An element the reader does not act on started; one the 3.0 schema does not declare is
+    /// worth a warning (older schemas had names 3.0 dropped, so only 3.0 documents are judged).
+    /// Returns whether it warned, so that the element's own children need not.
+    pub(crate) fn other_element(&mut self, local_name: &str, path: &dyn Display) -> bool {
+        let undeclared =
+            self.version == SchemaVersion::V3 && !super::schema_names::declared(local_name);
+        if undeclared {
+            self.warn(format!(
+                "element {path} is not in NAV's 3.0 schema; ignored"
+            ));
+        }
+        undeclared
     }
 
     /// An element started.
@@ -227,7 +264,10 @@ impl DocumentBuilder {
                 return Ok(());
             }
             (InvoiceDataRoot, CompletenessIndicator) => {
-                self.completeness = Some(boolean(text, path)?);
+                match boolean(text, path) {
+                    Ok(c) => self.completeness = Some(c),
+                    Err(e) => self.warn(format!("{e}; read as false")),
+                }
                 return Ok(());
             }
             (BatchInvoice, BatchIndex) => {
@@ -236,6 +276,21 @@ impl DocumentBuilder {
             }
             _ => {}
         }
+        // Below the document's identity, a value that does not read is left out with a warning.
+        if let Err(e) = self.invoice_leaf(tag, parent, text, path) {
+            self.warn(format!("{e}; left out"));
+        }
+        Ok(())
+    }
+
+    fn invoice_leaf(
+        &mut self,
+        tag: Tag,
+        parent: Tag,
+        text: &str,
+        path: &dyn Display,
+    ) -> Result<(), ParseError> {
+        use Tag::*;
         let Some(inv) = self.invoice.as_mut() else {
             return Ok(());
         };
@@ -464,14 +519,22 @@ impl DocumentBuilder {
             }
             Line => {
                 if let (Some(lb), Some(inv)) = (self.line.take(), self.invoice.as_mut()) {
-                    inv.lines.push(lb.build(path)?);
+                    let position = inv.lines.len() as u32 + 1;
+                    let line = lb.build(path, position, &mut inv.warnings);
+                    inv.lines.push(line);
                 }
             }
             SummaryByVatRate | SummarySimplified => {
                 if let (Some(row), Some(inv)) = (self.row.take(), self.invoice.as_mut()) {
                     inv.simplified_rows |= row.simplified;
                     let rate = inv.exchange_rate;
-                    inv.rows.push(row.build(rate, path)?);
+                    match row.build(rate, path) {
+                        Ok(row) => inv.rows.push(row),
+                        Err(e) => push_warning(
+                            &mut inv.warnings,
+                            format!("{e}; VAT summary row left out"),
+                        ),
+                    }
                 }
             }
             SupplierTaxNumber | CustomerTaxNumber | GroupMemberTaxNumber => {
@@ -483,11 +546,9 @@ impl DocumentBuilder {
                 } else {
                     &mut self.tax_number
                 };
-                // NAV accepts a partner tax number that fails its check digit with a warning
-                // only; refusing the document for it would hold the sync's watermark forever.
-                // The supplier, NAV's registered submitter, is always valid.
-                let lenient = tag != SupplierTaxNumber;
-                let number = std::mem::take(parts).build(path, lenient)?;
+                // NAV accepts a tax number that fails its check digit with a warning only (its
+                // own samples have VAT-group numbers that do); the number is left out.
+                let number = std::mem::take(parts).build(path, &mut inv.warnings);
                 match (tag, parent) {
                     (SupplierTaxNumber, SupplierInfo) => inv.supplier.tax_number = number,
                     (CustomerTaxNumber, _) => inv.customer.tax_number = number,
@@ -524,7 +585,7 @@ impl DocumentBuilder {
     /// `path` is the invoice element's; error paths are only rendered for an error.
     fn finish_invoice(
         &self,
-        inv: InvoiceBuilder,
+        mut inv: InvoiceBuilder,
         path: &dyn Display,
     ) -> Result<Invoice, ParseError> {
         let head = match self.version {
@@ -547,43 +608,52 @@ impl DocumentBuilder {
         let issue_date = self
             .issue_date
             .ok_or_else(|| missing_doc("invoiceIssueDate"))?;
+        let mut warnings = std::mem::take(&mut inv.warnings);
+        let mut warn =
+            |e: ParseError, then: &str| push_warning(&mut warnings, format!("{e}; {then}"));
         let completeness_indicator = match (self.version, self.completeness) {
             (_, Some(c)) => c,
             (SchemaVersion::V3, None) => {
-                return Err(ParseError::Missing {
+                let e = ParseError::Missing {
                     path: format!("{}/completenessIndicator", self.root_path),
-                });
+                };
+                warn(e, "read as false");
+                false
             }
             // Electronic invoices (completeness) came with 3.0.
             (_, None) => false,
         };
-        let category = inv
-            .category
-            .ok_or_else(|| missing_head("invoiceCategory"))?;
-        let currency = inv
-            .currency
-            .clone()
-            .ok_or_else(|| missing_head("currencyCode"))?;
+        let category = inv.category.unwrap_or_else(|| {
+            warn(missing_head("invoiceCategory"), "read as NORMAL");
+            InvoiceCategory::Normal
+        });
+        let currency = inv.currency.clone().unwrap_or_else(|| {
+            warn(missing_head("currencyCode"), "read as HUF");
+            "HUF".to_owned()
+        });
         let exchange_rate = match inv.exchange_rate {
             Some(r) => r,
             None if currency == "HUF" => Decimal::ONE,
-            None => return Err(missing_head("exchangeRate")),
+            None => {
+                warn(missing_head("exchangeRate"), "read as 0");
+                Decimal::ZERO
+            }
         };
-        let modification = if inv.reference {
-            let missing_ref = |name: &str| ParseError::Missing {
-                path: format!("{path}/invoiceReference/{name}"),
-            };
-            Some(ModificationReference {
-                original_invoice_number: inv
-                    .original_invoice_number
-                    .clone()
-                    .ok_or_else(|| missing_ref("originalInvoiceNumber"))?,
+        let modification = match (inv.reference, inv.original_invoice_number.clone()) {
+            (false, _) => None,
+            (true, Some(original_invoice_number)) => Some(ModificationReference {
+                original_invoice_number,
                 // 1.x documents could leave the index out; NAV then assigned one itself.
                 modification_index: inv.modification_index.unwrap_or(0),
                 modify_without_master: inv.modify_without_master.unwrap_or(false),
-            })
-        } else {
-            None
+            }),
+            (true, None) => {
+                let e = ParseError::Missing {
+                    path: format!("{path}/invoiceReference/originalInvoiceNumber"),
+                };
+                warn(e, "the invoice reference is left out");
+                None
+            }
         };
         let totals = inv.totals(exchange_rate);
         let delivery_period = inv.period_start.zip(inv.period_end);
@@ -607,6 +677,7 @@ impl DocumentBuilder {
             lines: inv.lines,
             vat_summary: inv.rows,
             totals,
+            warnings,
         })
     }
 
@@ -627,6 +698,16 @@ impl DocumentBuilder {
             };
             return Err(ParseError::Missing { path });
         }
+        let mut invoices = self.invoices;
+        if !self.warnings.is_empty() {
+            // The document's own warnings come first on each of its invoices: they concern all.
+            for invoice in &mut invoices {
+                let own = std::mem::replace(&mut invoice.warnings, self.warnings.clone());
+                for w in own {
+                    push_warning(&mut invoice.warnings, w);
+                }
+            }
+        }
         Ok(InvoiceData {
             schema_version: self.version,
             invoice_number: self
@@ -634,7 +715,7 @@ impl DocumentBuilder {
                 .ok_or_else(|| missing("invoiceNumber"))?,
             issue_date: self.issue_date.ok_or_else(|| missing("invoiceIssueDate"))?,
             completeness_indicator: self.completeness.unwrap_or(false),
-            invoices: self.invoices,
+            invoices,
         })
     }
 }
@@ -703,12 +784,17 @@ impl InvoiceBuilder {
 }
 
 impl LineBuilder {
-    fn build(self, path: &dyn Display) -> Result<Line, ParseError> {
+    /// `position` (1-based) numbers a line that has no number of its own.
+    fn build(self, path: &dyn Display, position: u32, warnings: &mut Vec<String>) -> Line {
         let mut line = self.line;
         if !self.has_number {
-            return Err(ParseError::Missing {
-                path: format!("{path}/lineNumber"),
-            });
+            line.number = position;
+            push_warning(
+                warnings,
+                format!(
+                    "required element {path}/lineNumber is missing; numbered {position} by position"
+                ),
+            );
         }
         if self.own_unit
             && let Some(own) = self.unit_own
@@ -720,15 +806,23 @@ impl LineBuilder {
         {
             *unknown = indicator;
         }
-        if let Some(reference) = self.reference {
-            line.modification = Some(LineModification {
-                line_number_reference: reference,
-                operation: self.operation.ok_or_else(|| ParseError::Missing {
-                    path: format!("{path}/lineModificationReference/lineOperation"),
-                })?,
-            });
+        match (self.reference, self.operation) {
+            (Some(reference), Some(operation)) => {
+                line.modification = Some(LineModification {
+                    line_number_reference: reference,
+                    operation,
+                })
+            }
+            (Some(_), None) => push_warning(
+                warnings,
+                format!(
+                    "required element {path}/lineModificationReference/lineOperation is missing; \
+                     the line's modification reference is left out"
+                ),
+            ),
+            (None, _) => {}
         }
-        Ok(line)
+        line
     }
 }
 
@@ -832,46 +926,54 @@ impl VatRateBuilder {
 }
 
 impl TaxNumberParts {
-    /// `lenient`: a taxpayer id that fails only its check digit gives no tax number (with a
-    /// warning) instead of an error.
-    fn build(self, path: &dyn Display, lenient: bool) -> Result<Option<TaxNumber>, ParseError> {
+    /// The tax number as far as it reads; what does not (no taxpayer id, a check digit that
+    /// fails, a VAT or county code out of range) is a warning, and the number (or the code) is
+    /// left out, since a `TaxpayerId` that fails its check cannot be constructed.
+    fn build(self, path: &dyn Display, warnings: &mut Vec<String>) -> Option<TaxNumber> {
         let Some(id) = self.taxpayer_id else {
-            return Err(ParseError::Missing {
-                path: format!("{path}/taxpayerId"),
-            });
+            push_warning(
+                warnings,
+                format!("required element {path}/taxpayerId is missing; tax number left out"),
+            );
+            return None;
         };
         let taxpayer_id = match id.parse() {
             Ok(id) => id,
-            Err(e @ TaxNumberError::CheckDigit { .. }) if lenient => {
-                tracing::warn!(%path, error = %e, "partner tax number ignored");
-                return Ok(None);
-            }
             Err(e) => {
-                return Err(ParseError::TaxNumber {
-                    path: format!("{path}/taxpayerId"),
-                    reason: e,
-                });
+                let why = match e {
+                    TaxNumberError::CheckDigit { expected, .. } => {
+                        format!("fails its check digit (expected {expected})")
+                    }
+                    other => other.to_string(),
+                };
+                let shown: String = id.chars().take(20).collect();
+                push_warning(
+                    warnings,
+                    format!("tax number {shown:?} at {path}/taxpayerId {why}; left out"),
+                );
+                return None;
             }
         };
-        let vat_code = match self.vat_code {
-            Some(code) => Some(match code.as_bytes() {
-                [d @ b'1'..=b'5'] => d - b'0',
-                _ => {
-                    return Err(ParseError::invalid(
-                        &format!("{path}/vatCode"),
-                        &code,
-                        "a VAT code 1 to 5",
-                    ));
-                }
-            }),
+        let vat_code = match self.vat_code.as_deref().map(str::as_bytes) {
             None => None,
+            Some([d @ b'1'..=b'5']) => Some(d - b'0'),
+            Some(_) => {
+                let code = self.vat_code.unwrap_or_default();
+                let e = ParseError::invalid(&format!("{path}/vatCode"), &code, "a VAT code 1 to 5");
+                push_warning(warnings, format!("{e}; left out"));
+                None
+            }
         };
-        TaxNumber::new(taxpayer_id, vat_code, self.county_code)
-            .map(Some)
-            .map_err(|e| ParseError::TaxNumber {
-                path: path.to_string(),
-                reason: e,
-            })
+        match TaxNumber::new(taxpayer_id, vat_code, self.county_code) {
+            Ok(number) => Some(number),
+            Err(e) => {
+                push_warning(
+                    warnings,
+                    format!("{path}: {e}; only the taxpayer id {taxpayer_id} is kept"),
+                );
+                TaxNumber::new(taxpayer_id, None, None).ok()
+            }
+        }
     }
 }
 

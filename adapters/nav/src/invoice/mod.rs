@@ -10,6 +10,7 @@ mod document;
 mod error;
 mod path;
 mod reader;
+mod schema_names;
 mod tag;
 mod value;
 

@@ -57,6 +57,7 @@ pub(crate) fn parse(xml: &[u8], limits: &ParseLimits) -> Result<InvoiceData, Par
         leaf_open: false,
         doc: None,
         root_closed: false,
+        undeclared_at: None,
     };
     loop {
         // Where the next event starts: the position errors about that event report.
@@ -119,6 +120,9 @@ struct Pass<'a> {
     leaf_open: bool,
     doc: Option<DocumentBuilder>,
     root_closed: bool,
+    /// Depth of the open element the schema does not declare, if any: its subtree is reported
+    /// once, by that element.
+    undeclared_at: Option<usize>,
 }
 
 impl<'a> Pass<'a> {
@@ -141,10 +145,17 @@ impl<'a> Pass<'a> {
         match parent {
             None => self.root(e, tag)?,
             Some(parent) => {
-                if tag != Tag::Other
-                    && let Some(doc) = self.doc.as_mut()
-                {
-                    doc.open(tag, parent);
+                if let Some(doc) = self.doc.as_mut() {
+                    if tag != Tag::Other {
+                        doc.open(tag, parent);
+                    } else if self.undeclared_at.is_none()
+                        && doc.other_element(
+                            self.names[self.names.len() - 1],
+                            &ElementPath(&self.names),
+                        )
+                    {
+                        self.undeclared_at = Some(self.stack.len());
+                    }
                 }
             }
         }
@@ -210,6 +221,9 @@ impl<'a> Pass<'a> {
         let Some(tag) = self.stack.pop() else {
             return Ok(());
         };
+        if self.undeclared_at == Some(self.stack.len()) {
+            self.undeclared_at = None;
+        }
         let parent = self.stack.last().copied().unwrap_or(Tag::Other);
         // Elements the builder does not read need no call at all.
         if tag != Tag::Other

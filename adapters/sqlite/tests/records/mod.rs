@@ -185,6 +185,7 @@ pub fn record(
             lines: Vec::new(),
             vat_summary: Vec::new(),
             totals,
+            warnings: Vec::new(),
         },
         document: DocumentRef {
             key: navsync_domain::archive::document_key(&key, issue_date),
