@@ -19,7 +19,7 @@ use navsync_nav_sim::SimConfig;
 use crate::local::DataDir;
 use crate::serve::{LocalTrigger, app, bind, serve_on};
 use crate::sync::{LocalSync, print_summaries, with_progress};
-use crate::tokens::LocalTokens;
+use crate::tokens::{Grant, LocalTokens, TaxpayerRole};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  navsync demo\n  navsync demo --port 9000 --invoices 1000")]
@@ -119,7 +119,10 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     }
 
     let tokens = LocalTokens::open(&data)?;
-    let token = tokens.mint("demo-admin", &taxpayers, true, 24 * 3600);
+    // Admin of the two demo taxpayers, not the operator: the demo shows the roles a deployment
+    // hands out.
+    let grant = Grant::Taxpayers(TaxpayerRole::Admin, taxpayers.clone());
+    let token = tokens.mint("demo-admin", &grant, 24 * 3600);
     let router = app(
         &data,
         LocalTrigger {

@@ -25,11 +25,12 @@ use crate::tokens::LocalTokens;
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  navsync serve --config navsync.toml\n  \
     navsync serve --data-dir navsync-data --bind 127.0.0.1:9000\n\n\
-    Tokens: `navsync token create --data-dir DIR --taxpayer 12345676` mints one; JWTs from the \
+    Tokens: `navsync token create --data-dir DIR --taxpayer 12345676 [--role reader|admin]` \
+    mints one for the named taxpayers only (`--role operator`: every taxpayer); JWTs from the \
     configuration's [auth] OIDC issuer are accepted too.")]
 pub struct ServeArgs {
     /// The configuration file; gives the data directory, the bind address, an OIDC issuer, and
-    /// the taxpayers an admin's "sync now" may sync. Optional with --data-dir.
+    /// the taxpayers "sync now" may sync. Optional with --data-dir.
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// The data directory (default: the configuration's, else `navsync-data`).

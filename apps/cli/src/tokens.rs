@@ -1,6 +1,8 @@
 //! Tokens navsync mints itself for local mode: EdDSA (Ed25519) JWTs signed with the key in the
-//! data directory, naming the taxpayers a user may read and whether it is an admin. The API
-//! verifies them with the public half; nothing symmetric, so a verifier cannot mint.
+//! data directory. They carry the same groups as Cognito: `taxpayer-<id>` (reader of that
+//! taxpayer), `taxpayer-<id>-admin` (its admin, who may also sync it) or `operators` (every
+//! taxpayer), so one [`ClaimsPolicy`] reads both. The API verifies them with the public half;
+//! nothing symmetric, so a verifier cannot mint.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -9,7 +11,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use navsync_api::{AuthError, ClaimsPolicy, Principal, TokenVerifier};
+use navsync_api::{
+    AuthError, ClaimsPolicy, OPERATOR_GROUP, Principal, TokenVerifier, taxpayer_group,
+};
 use navsync_domain::TaxpayerId;
 use serde_json::{Map, Value, json};
 
@@ -39,24 +43,70 @@ impl LocalTokens {
         Ok(Self::from_seed(&data.key(DataDir::TOKEN_KEY)?))
     }
 
-    /// A token for `subject`, valid for `valid_for_secs` from now.
-    pub fn mint(
-        &self,
-        subject: &str,
-        taxpayers: &[TaxpayerId],
-        admin: bool,
-        valid_for_secs: u64,
-    ) -> String {
+    /// A token for `subject` with `grant`, valid for `valid_for_secs` from now.
+    pub fn mint(&self, subject: &str, grant: &Grant, valid_for_secs: u64) -> String {
         let now = unix_now();
-        let taxpayers: Vec<String> = taxpayers.iter().map(ToString::to_string).collect();
-        let groups: Vec<&str> = if admin { vec!["admins"] } else { vec![] };
+        let groups: Vec<String> = match grant {
+            Grant::Operator => vec![OPERATOR_GROUP.to_owned()],
+            Grant::Taxpayers(role, taxpayers) => taxpayers
+                .iter()
+                .map(|t| taxpayer_group(*t, (*role).into()))
+                .collect(),
+        };
         let claims = json!({
             "sub": subject, "iss": ISSUER, "aud": AUDIENCE, "token_use": "access",
-            "iat": now, "exp": now + valid_for_secs,
-            "custom:taxpayers": taxpayers.join(","), "cognito:groups": groups,
+            "iat": now, "exp": now + valid_for_secs, "cognito:groups": groups,
         });
         jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &self.encoding)
             .expect("signing with an Ed25519 key cannot fail")
+    }
+}
+
+/// What a minted token grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    /// `role` on each of these taxpayers, and nothing on any other.
+    Taxpayers(TaxpayerRole, Vec<TaxpayerId>),
+    /// Every taxpayer, and sync.
+    Operator,
+}
+
+impl Grant {
+    /// The grant `--role` and `--taxpayer` ask for. Errors: a reader or admin naming no
+    /// taxpayer, an operator naming some (it would read as if limited to them, and is not).
+    pub fn from_args(role: CliRole, taxpayers: &[TaxpayerId]) -> Result<Self, String> {
+        let role = match role {
+            CliRole::Operator if taxpayers.is_empty() => return Ok(Self::Operator),
+            CliRole::Operator => {
+                return Err(
+                    "--role operator reads and syncs every taxpayer: leave out --taxpayer".into(),
+                );
+            }
+            CliRole::Reader => TaxpayerRole::Reader,
+            CliRole::Admin => TaxpayerRole::Admin,
+        };
+        if taxpayers.is_empty() {
+            return Err(
+                "--role reader and --role admin need --taxpayer (repeat for several)".into(),
+            );
+        }
+        Ok(Self::Taxpayers(role, taxpayers.to_vec()))
+    }
+}
+
+/// A role on one taxpayer (the CLI's [`CliRole`] without the operator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaxpayerRole {
+    Reader,
+    Admin,
+}
+
+impl From<TaxpayerRole> for navsync_api::Role {
+    fn from(r: TaxpayerRole) -> Self {
+        match r {
+            TaxpayerRole::Reader => Self::Reader,
+            TaxpayerRole::Admin => Self::Admin,
+        }
     }
 }
 
@@ -79,7 +129,8 @@ impl TokenVerifier for LocalTokens {
         validation.leeway = 30;
         let data = jsonwebtoken::decode::<Map<String, Value>>(token, &self.decoding, &validation)
             .map_err(|e| AuthError::Invalid(format!("not a valid navsync token: {e}")))?;
-        // The taxpayers claim is safe to honour here: only the holder of the key can set it.
+        // The taxpayers claim (tokens of earlier releases; reader only) is safe to honour here:
+        // only the holder of the key can set it.
         let policy = ClaimsPolicy {
             taxpayers_claim: true,
             ..ClaimsPolicy::default()
@@ -93,17 +144,22 @@ pub enum TokenCommand {
     /// Mint a bearer token for `navsync serve`, signed with the data directory's key.
     #[command(
         after_help = "Example:\n  navsync token create --data-dir navsync-data \
-                            --taxpayer 12345676 --role reader --valid-for-hours 8"
+                            --taxpayer 12345676 --role reader --valid-for-hours 8\n  \
+                            navsync token create --taxpayer 12345676 --taxpayer 10773381 --role admin\n  \
+                            navsync token create --role operator\n\n\
+                            A reader or admin token grants nothing on taxpayers it does not name."
     )]
     Create(CreateArgs),
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Role {
-    /// Reads the named taxpayers' invoices and sync status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CliRole {
+    /// Reads the named taxpayers' invoices, documents, export and sync status; nothing else.
     Reader,
-    /// A reader who may also start a sync.
+    /// A reader of the named taxpayers who may also start their sync; nothing else.
     Admin,
+    /// Reads and syncs every taxpayer (no --taxpayer).
+    Operator,
 }
 
 #[derive(Debug, Args)]
@@ -111,11 +167,12 @@ pub struct CreateArgs {
     /// The data directory whose key signs the token (the one `navsync serve` uses).
     #[arg(long, default_value = "navsync-data")]
     pub data_dir: std::path::PathBuf,
-    /// A taxpayer (8-digit tax number) the token may read; repeat for several.
-    #[arg(long = "taxpayer", required = true)]
+    /// A taxpayer (8-digit tax number) the role applies to; repeat for several. Required for
+    /// reader and admin, refused for operator.
+    #[arg(long = "taxpayer")]
     pub taxpayers: Vec<TaxpayerId>,
-    #[arg(long, value_enum, default_value_t = Role::Reader)]
-    pub role: Role,
+    #[arg(long, value_enum, default_value_t = CliRole::Reader)]
+    pub role: CliRole,
     /// Who the token is for (its `sub`).
     #[arg(long, default_value = "local-user")]
     pub subject: String,
@@ -126,13 +183,9 @@ pub struct CreateArgs {
 pub fn run(cmd: TokenCommand) -> Result<(), String> {
     match cmd {
         TokenCommand::Create(args) => {
+            let grant = Grant::from_args(args.role, &args.taxpayers)?;
             let tokens = LocalTokens::open(&DataDir::open(&args.data_dir)?)?;
-            let token = tokens.mint(
-                &args.subject,
-                &args.taxpayers,
-                matches!(args.role, Role::Admin),
-                args.valid_for_hours * 3600,
-            );
+            let token = tokens.mint(&args.subject, &grant, args.valid_for_hours * 3600);
             println!("{token}");
             Ok(())
         }
@@ -147,24 +200,65 @@ mod tests {
         LocalTokens::from_seed(&[seed; 32])
     }
 
+    fn admin_of(t: &[TaxpayerId]) -> Grant {
+        Grant::Taxpayers(TaxpayerRole::Admin, t.to_vec())
+    }
+
     #[tokio::test]
     async fn a_minted_token_names_its_taxpayers_and_role() {
         let t = tokens(1);
         let a: TaxpayerId = "12345676".parse().unwrap();
-        let p = t.verify(&t.mint("anna", &[a], true, 60)).await.unwrap();
+        let b: TaxpayerId = "10773381".parse().unwrap();
+        let other: TaxpayerId = "99999999".parse().unwrap();
+        let p = t
+            .verify(&t.mint("anna", &admin_of(&[a, b]), 60))
+            .await
+            .unwrap();
         assert_eq!(p.subject, "anna");
-        assert!(p.may_read(a));
-        assert!(p.admin);
-        let reader = t.verify(&t.mint("bob", &[a], false, 60)).await.unwrap();
-        assert!(!reader.admin);
-        assert!(reader.may_read(a));
-        assert!(!reader.may_read("99999999".parse().unwrap()));
+        assert!(!p.operator);
+        assert!(p.may_read(a) && p.may_sync(a) && p.may_sync(b));
+        // An admin of A and B is nothing of any other taxpayer.
+        assert!(!p.may_read(other) && !p.may_sync(other));
+        let reader = Grant::Taxpayers(TaxpayerRole::Reader, vec![a]);
+        let reader = t.verify(&t.mint("bob", &reader, 60)).await.unwrap();
+        assert!(reader.may_read(a) && !reader.may_sync(a));
+        assert!(!reader.may_read(other));
+        let op = t
+            .verify(&t.mint("olga", &Grant::Operator, 60))
+            .await
+            .unwrap();
+        assert!(op.operator && op.roles.is_empty() && op.may_sync(other));
+    }
+
+    #[test]
+    fn the_role_decides_whether_taxpayers_are_needed() {
+        let a: TaxpayerId = "12345676".parse().unwrap();
+        assert_eq!(Grant::from_args(CliRole::Admin, &[a]), Ok(admin_of(&[a])));
+        assert_eq!(
+            Grant::from_args(CliRole::Operator, &[]),
+            Ok(Grant::Operator)
+        );
+        assert!(
+            Grant::from_args(CliRole::Reader, &[])
+                .unwrap_err()
+                .contains("--taxpayer")
+        );
+        assert!(
+            Grant::from_args(CliRole::Admin, &[])
+                .unwrap_err()
+                .contains("--taxpayer")
+        );
+        assert!(
+            Grant::from_args(CliRole::Operator, &[a])
+                .unwrap_err()
+                .contains("every taxpayer")
+        );
     }
 
     #[tokio::test]
     async fn foreign_expired_and_unsigned_tokens_are_refused() {
         let a: TaxpayerId = "12345676".parse().unwrap();
-        let other_key = tokens(2).mint("anna", &[a], true, 60);
+        let other_key = tokens(2).mint("anna", &admin_of(&[a]), 60);
         assert!(tokens(1).verify(&other_key).await.is_err());
 
         let t = tokens(1);
@@ -178,15 +272,17 @@ mod tests {
         assert!(t.verify(&expired).await.is_err());
 
         // alg none: header {"alg":"none"}, the same claims, no signature.
-        let valid = t.mint("anna", &[a], true, 60);
+        let valid = t.mint("anna", &admin_of(&[a]), 60);
         let claims = valid.split('.').nth(1).unwrap();
         let none = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{claims}.");
         assert!(t.verify(&none).await.is_err());
-        // Claims changed after signing (another taxpayer granted) fail the signature.
+        // Claims changed after signing (a reader made operator) fail the signature.
+        let valid = t.mint("anna", &Grant::Taxpayers(TaxpayerRole::Reader, vec![a]), 60);
+        let claims = valid.split('.').nth(1).unwrap();
         use base64::Engine;
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let mut claims: Value = serde_json::from_slice(&b64.decode(claims).unwrap()).unwrap();
-        claims["custom:taxpayers"] = json!("12345676,99999999");
+        claims["cognito:groups"] = json!(["operators"]);
         let parts: Vec<&str> = valid.split('.').collect();
         let forged = format!(
             "{}.{}.{}",
