@@ -353,11 +353,13 @@ async fn run() -> Res<()> {
     let group = |t: &TaxpayerId| format!("taxpayer-{t}");
     let mut all: Vec<String> = taxpayers.iter().map(group).collect();
     all.extend(bulk.iter().map(group));
+    let admin_of_all: Vec<String> = all.iter().map(|g| format!("{g}-admin")).collect();
     let hour = now() + 3600;
     let tokens = json!({
         "reader": sign(&key, "reader-1", &all[..1], hour)?,
         "reader_all": sign(&key, "reader-2", &all, hour)?,
-        "admin": sign(&key, "admin-1", &[all.clone(), vec!["admins".into()]].concat(), hour)?,
+        // Admin of each taxpayer it names (roles are per taxpayer; no `operators`).
+        "admin": sign(&key, "admin-1", &admin_of_all, hour)?,
         "expired": sign(&key, "reader-2", &all, now() - 600)?,
     });
     println!(

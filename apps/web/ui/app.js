@@ -93,10 +93,10 @@ function translateStatic() {
 }
 
 function taxpayers() {
-  // /v1/me is the authority; an admin may read every taxpayer, so the ones the token's claims
-  // name (custom:taxpayers, taxpayer-* groups) and one typed in are offered too.
-  const set = new Set(state.me?.taxpayers ?? []);
-  if (state.me?.admin) {
+  // /v1/me is the authority; the operator may read every taxpayer, so the ones the token's
+  // claims name (custom:taxpayers, taxpayer-* groups) and one typed in are offered too.
+  const set = new Set((state.me?.taxpayers ?? []).map((r) => r.taxpayer));
+  if (state.me?.operator) {
     for (const id of session.claimedTaxpayers(session.claims(session.token() ?? '') ?? {})) set.add(id);
     const extra = localStorage.getItem('navsync.extraTaxpayer');
     if (extra) set.add(extra);
@@ -104,10 +104,15 @@ function taxpayers() {
   return [...set].sort();
 }
 
+/** Whether the caller may start `tp`'s sync: its admin, or the operator (as the API decides). */
+function maySync(tp) {
+  return Boolean(state.me?.operator || state.me?.taxpayers?.some((r) => r.taxpayer === tp && r.role === 'admin'));
+}
+
 function currentTaxpayer() {
   const list = taxpayers();
   const fromHash = parseHash().params.get('tp');
-  if (fromHash && (list.includes(fromHash) || state.me?.admin)) return fromHash;
+  if (fromHash && (list.includes(fromHash) || state.me?.operator)) return fromHash;
   const saved = localStorage.getItem('navsync.taxpayer');
   if (saved && list.includes(saved)) return saved;
   return list[0] ?? null;
@@ -126,9 +131,9 @@ function renderChrome(signedIn) {
   const sel = document.getElementById('taxpayer');
   const tp = currentTaxpayer();
   sel.replaceChildren(...taxpayers().map((id) => h('option', { value: id, selected: id === tp }, id)));
-  if (state.me?.admin) sel.append(h('option', { value: '__other' }, t('other')));
-  sel.closest('label').hidden = taxpayers().length <= 1 && !state.me?.admin;
-  document.getElementById('who').textContent = state.me ? `${state.me.subject}${state.me.admin ? ` (${t('admin')})` : ''}` : '';
+  if (state.me?.operator) sel.append(h('option', { value: '__other' }, t('other')));
+  sel.closest('label').hidden = taxpayers().length <= 1 && !state.me?.operator;
+  document.getElementById('who').textContent = state.me ? `${state.me.subject}${state.me.operator ? ` (${t('operator')})` : ''}` : '';
 }
 
 document.getElementById('taxpayer').addEventListener('change', (ev) => {
@@ -594,7 +599,7 @@ function syncCard(tp) {
       h('h4', {}, t('sync.pending')), pendingList(d))));
     const result = h('p', { class: 'sync-result', role: 'status' });
     let button = null;
-    if (state.me?.admin) {
+    if (maySync(tp)) {
       button = h('button', { type: 'button', class: 'primary sync-now' }, t('sync.now'));
       button.addEventListener('click', async () => {
         button.disabled = true;
@@ -632,7 +637,7 @@ function renderSync() {
   const list = taxpayers();
   main.replaceChildren(h('section', { class: 'sync' }, h('h1', {}, t('sync.title')),
     list.length ? list.map(syncCard) : h('p', {}, t('sync.none')),
-    state.me?.admin ? null : h('p', { class: 'help' }, t('sync.adminOnly'))));
+    list.every(maySync) ? null : h('p', { class: 'help' }, t('sync.adminOnly'))));
 }
 
 // ---------- main ----------

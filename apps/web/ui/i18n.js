@@ -59,10 +59,10 @@ const STRINGS = {
     'sync.pendingCaption': '{count} invoices NAV listed but navsync could not store yet; it keeps trying',
     'sync.reason': 'Reason', 'sync.attempts': 'Attempts', 'sync.nextAttempt': 'Next attempt', 'sync.duration': 'Duration', 'sync.error': 'Result', 'sync.ok': 'Completed',
     'sync.deadline': 'Stopped at the deadline; the next run continues', 'sync.now': 'Sync now', 'sync.running': 'Syncing…',
-    'sync.started': 'Sync of {taxpayer} requested ({directions}){ref}; below is its last run.', 'sync.adminOnly': 'Only admins can start a sync.', 'sync.refused': 'The sync did not start: {detail}',
+    'sync.started': 'Sync of {taxpayer} requested ({directions}){ref}; below is its last run.', 'sync.adminOnly': 'Only a taxpayer\'s admins, or the operator, can start its sync.', 'sync.refused': 'The sync did not start: {detail}',
     'sync.none': 'Your account may read no taxpayer.', 'other': 'Other taxpayer…', 'other.prompt': 'Taxpayer id (8 digits)',
     'error.generic': 'Something went wrong: {detail}', 'error.network': 'The server could not be reached. Check your connection and try again.',
-    'error.notFound': 'No such page.', loading: 'Loading…', dismiss: 'Dismiss', admin: 'admin', 'skip': 'Skip to content',
+    'error.notFound': 'No such page.', loading: 'Loading…', dismiss: 'Dismiss', operator: 'operator', 'skip': 'Skip to content',
   },
   hu: {
     'nav.invoices': 'Számlák', 'nav.sync': 'Szinkronizálás', taxpayer: 'Adózó', signout: 'Kijelentkezés',
@@ -121,10 +121,10 @@ const STRINGS = {
     'sync.pendingCaption': '{count} számlát listázott a NAV, amelyet a navsync még nem tudott tárolni; újra próbálkozik',
     'sync.reason': 'Ok', 'sync.attempts': 'Próbálkozások', 'sync.nextAttempt': 'Következő próbálkozás', 'sync.duration': 'Időtartam', 'sync.error': 'Eredmény', 'sync.ok': 'Sikeres',
     'sync.deadline': 'A határidőnél megállt; a következő futás folytatja', 'sync.now': 'Szinkronizálás most', 'sync.running': 'Szinkronizálás…',
-    'sync.started': '{taxpayer} szinkronizálása elindult ({directions}){ref}; lent az utolsó futása látható.', 'sync.adminOnly': 'Szinkronizálást csak adminisztrátor indíthat.', 'sync.refused': 'A szinkronizálás nem indult el: {detail}',
+    'sync.started': '{taxpayer} szinkronizálása elindult ({directions}){ref}; lent az utolsó futása látható.', 'sync.adminOnly': 'Egy adózó szinkronizálását csak az adminisztrátorai vagy az operátor indíthatja.', 'sync.refused': 'A szinkronizálás nem indult el: {detail}',
     'sync.none': 'A fiókja egy adózó adatait sem olvashatja.', 'other': 'Másik adózó…', 'other.prompt': 'Adózó azonosítója (8 számjegy)',
     'error.generic': 'Hiba történt: {detail}', 'error.network': 'A szerver nem érhető el. Ellenőrizze a kapcsolatot, és próbálja újra.',
-    'error.notFound': 'Nincs ilyen oldal.', loading: 'Betöltés…', dismiss: 'Bezárás', admin: 'admin', 'skip': 'Ugrás a tartalomra',
+    'error.notFound': 'Nincs ilyen oldal.', loading: 'Betöltés…', dismiss: 'Bezárás', operator: 'operátor', 'skip': 'Ugrás a tartalomra',
   },
 };
 
