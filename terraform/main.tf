@@ -17,7 +17,7 @@ locals {
   cursor_key_parameter = "/${var.name}/api/cursor-key"
 
   # Group names the API authorizes by (part of the Lambda contract, see README.md).
-  admin_group         = "admins"
+  operator_group      = "operators"
   reader_group_prefix = "taxpayer-"
 
   # The web UI, when deployed, calls the API from its own origin.
@@ -61,7 +61,7 @@ module "auth" {
 
   name                = var.name
   taxpayers           = module.credentials.taxpayers
-  admin_group         = local.admin_group
+  operator_group      = local.operator_group
   reader_group_prefix = local.reader_group_prefix
   first_admin_email   = var.first_admin_email
   allow_password_auth = var.allow_password_auth

@@ -43,9 +43,14 @@ output "reader_groups" {
   value       = module.auth.reader_groups
 }
 
-output "admin_group" {
-  description = "Cognito group of administrators."
-  value       = module.auth.admin_group
+output "admin_groups" {
+  description = "Cognito group per taxpayer id; add a user to it to let them read that taxpayer's invoices and start its sync."
+  value       = module.auth.admin_groups
+}
+
+output "operator_group" {
+  description = "Cognito group of operators, who read and sync every taxpayer."
+  value       = module.auth.operator_group
 }
 
 output "dead_letter_queue" {

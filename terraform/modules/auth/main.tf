@@ -62,10 +62,10 @@ resource "aws_cognito_user_pool_client" "this" {
   logout_urls                          = var.logout_urls
 }
 
-resource "aws_cognito_user_group" "admins" {
-  name         = var.admin_group
+resource "aws_cognito_user_group" "operators" {
+  name         = var.operator_group
   user_pool_id = aws_cognito_user_pool.this.id
-  description  = "navsync administrators: read every taxpayer, start a sync."
+  description  = "navsync operators: read and sync every taxpayer."
 }
 
 resource "aws_cognito_user_group" "reader" {
@@ -74,6 +74,14 @@ resource "aws_cognito_user_group" "reader" {
   name         = "${var.reader_group_prefix}${each.value}"
   user_pool_id = aws_cognito_user_pool.this.id
   description  = "May read the invoices of taxpayer ${each.value}."
+}
+
+resource "aws_cognito_user_group" "admin" {
+  for_each = toset(var.taxpayers)
+
+  name         = "${var.reader_group_prefix}${each.value}-admin"
+  user_pool_id = aws_cognito_user_pool.this.id
+  description  = "May read the invoices of taxpayer ${each.value} and start its sync."
 }
 
 resource "aws_cognito_user" "first_admin" {
@@ -97,6 +105,6 @@ resource "aws_cognito_user_in_group" "first_admin" {
   count = var.first_admin_email == null ? 0 : 1
 
   user_pool_id = aws_cognito_user_pool.this.id
-  group_name   = aws_cognito_user_group.admins.name
+  group_name   = aws_cognito_user_group.operators.name
   username     = aws_cognito_user.first_admin[0].username
 }

@@ -23,12 +23,17 @@ output "client_id" {
   value       = aws_cognito_user_pool_client.this.id
 }
 
-output "admin_group" {
-  description = "Name of the administrators group."
-  value       = aws_cognito_user_group.admins.name
+output "operator_group" {
+  description = "Name of the operators group (every taxpayer, sync)."
+  value       = aws_cognito_user_group.operators.name
 }
 
 output "reader_groups" {
   description = "Reader group name per taxpayer id."
   value       = { for tp, g in aws_cognito_user_group.reader : tp => g.name }
+}
+
+output "admin_groups" {
+  description = "Admin group name per taxpayer id (readers of that taxpayer who may also start its sync)."
+  value       = { for tp, g in aws_cognito_user_group.admin : tp => g.name }
 }

@@ -4,24 +4,24 @@ variable "name" {
 }
 
 variable "taxpayers" {
-  description = "Taxpayer ids; each gets a reader group taxpayer-<id>."
+  description = "Taxpayer ids; each gets a reader group taxpayer-<id> and an admin group taxpayer-<id>-admin."
   type        = list(string)
 }
 
-variable "admin_group" {
-  description = "Name of the group whose members are administrators (may start a sync, read every taxpayer)."
+variable "operator_group" {
+  description = "Name of the group whose members are operators (read and sync every taxpayer)."
   type        = string
-  default     = "admins"
+  default     = "operators"
 }
 
 variable "reader_group_prefix" {
-  description = "Prefix of the per-taxpayer reader groups; the group of taxpayer 12345676 is <prefix>12345676."
+  description = "Prefix of the per-taxpayer groups: taxpayer 12345676 has readers <prefix>12345676 and admins <prefix>12345676-admin."
   type        = string
   default     = "taxpayer-"
 }
 
 variable "first_admin_email" {
-  description = "E-mail of a first administrator to create (Cognito mails a temporary password); null creates none."
+  description = "E-mail of a first user to create in the operators group (Cognito mails a temporary password); null creates none."
   type        = string
   default     = null
 
