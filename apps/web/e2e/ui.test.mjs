@@ -371,6 +371,25 @@ test('sync status per taxpayer; an admin starts a sync and sees its result', asy
   await admin.context().close();
 });
 
+test('the sync page lists a quarantined invoice with its reason', async () => {
+  const p = info.pending;
+  const page = await newPage();
+  await signIn(page, TOK.reader_all, '#/sync');
+  const dir = page.locator(`.sync-card[data-taxpayer="${p.taxpayer}"] .sync-dir[data-direction="${p.direction}"]`);
+  await dir.locator('table.pending').waitFor();
+  const rows = dir.locator('table.pending tbody tr');
+  eq(await rows.count(), 1, 'one pending invoice');
+  const row = rows.first();
+  eq(await row.getAttribute('data-invoice'), p.invoice_number, 'the row names the invoice');
+  eq(await row.locator('td').allTextContents().then((c) => c.slice(0, 4)),
+    [p.invoice_number, p.supplier, p.reason, '1'], 'number, supplier, reason, attempts');
+  const other = page.locator(`.sync-card[data-taxpayer="${p.taxpayer}"] .sync-dir:not([data-direction="${p.direction}"])`);
+  eq(await other.locator('.pending-none').count(), 1, 'the other direction has none pending');
+  await noJunk(page, 'the pending list');
+  await shot(page, '09-sync-pending');
+  await page.context().close();
+}, ['info.pending']);
+
 test('English and Hungarian: switchable, remembered, formatted per language', async () => {
   const page = await newPage();
   await signIn(page);
