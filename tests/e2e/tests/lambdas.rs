@@ -363,10 +363,10 @@ async fn what_nav_holds_is_what_the_api_lists_and_only_to_its_taxpayer() {
         assert_eq!(response.summaries.len(), 2, "{t}: both directions");
     }
 
-    // Cognito: admins, one group per taxpayer, a user of each.
+    // Cognito: operators, a reader group per taxpayer, a user of each.
     let cognito = Cognito::new_pool().await;
     let (group_a, group_b) = (format!("taxpayer-{a}"), format!("taxpayer-{b}"));
-    for g in ["admins", &group_a, &group_b] {
+    for g in ["operators", &group_a, &group_b] {
         cognito.group(g).await;
     }
     let alice = cognito
@@ -377,7 +377,7 @@ async fn what_nav_holds_is_what_the_api_lists_and_only_to_its_taxpayer() {
         .user("bob", std::slice::from_ref(&group_b))
         .await
         .access;
-    let root = cognito.user("root", &["admins".to_owned()]).await.access;
+    let root = cognito.user("root", &["operators".to_owned()]).await.access;
 
     // The API Lambda, built as its main() builds it.
     let api_config = navsync_api_lambda::Config::from_lookup(|name| {
@@ -521,7 +521,7 @@ async fn what_nav_holds_is_what_the_api_lists_and_only_to_its_taxpayer() {
         .problem(400);
     assert_eq!(p["parameter"], "taxpayer", "{p}");
     // ... nor by a cursor from A's listing on B's path: refused for A's user, and for an
-    // admin (who may read B) the cursor itself is refused, by name.
+    // the operator (who may read B) the cursor itself is refused, by name.
     let first = api
         .call(
             "GET",
