@@ -531,6 +531,10 @@ pub struct InvoiceDetailDto {
     /// When NAV received the data exchange.
     pub ins_date: DateTime<Utc>,
     pub transaction_id: Option<String>,
+    /// What the document breaks that NAV does not enforce (a tax number failing its check
+    /// digit, an unknown code value, an undeclared element…): read past, kept as NAV served it.
+    /// At most 20, each at most 300 characters.
+    pub warnings: Vec<String>,
     pub document: DocumentDto,
     pub chain: ChainDto,
 }
@@ -563,6 +567,7 @@ impl InvoiceDetailDto {
             vat_summary: inv.vat_summary.iter().map(Into::into).collect(),
             ins_date: record.digest.ins_date,
             transaction_id: record.digest.transaction_id.clone(),
+            warnings: inv.warnings.clone(),
             document: DocumentDto {
                 sha256: record.document.sha256.clone(),
                 size: record.document.size,

@@ -831,3 +831,33 @@ async fn a_chain_with_modification_index_i32_max_opens_with_a_small_answer() {
         2_147_483_647_u64
     );
 }
+
+/// What a document breaks that NAV does not enforce is shown with the invoice, not refused.
+#[tokio::test]
+async fn an_invoices_warnings_are_in_its_detail() {
+    let app = TestApp::start().await;
+    let mut odd = record(&Spec::new(app.a, Direction::Outbound, "ODD/1"));
+    odd.invoice.warnings = vec!["customer tax number 12345678: check digit should be 6".into()];
+    let plain = record(&Spec::new(app.a, Direction::Outbound, "PLAIN/1"));
+    app.store
+        .put_many(&[odd.clone(), plain.clone()])
+        .await
+        .unwrap();
+    let detail = |r: &InvoiceRecord| {
+        format!(
+            "/v1/taxpayers/{}/invoices/OUTBOUND/{}/{}",
+            app.a,
+            r.key.id.supplier_tax_number,
+            percent(r.key.id.invoice_number.as_str())
+        )
+    };
+    let token = app.reader_of(app.a);
+    let r = app.get(&detail(&odd), Some(&token)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json()["warnings"],
+        serde_json::json!(["customer tax number 12345678: check digit should be 6"])
+    );
+    let r = app.get(&detail(&plain), Some(&token)).await;
+    assert_eq!(r.json()["warnings"], serde_json::json!([]));
+}

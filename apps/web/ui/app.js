@@ -522,6 +522,9 @@ function renderDetail(path, params) {
         download),
       mod ? h('p', { class: 'modifies' }, t('detail.modifies', { number: mod.original_invoice_number, n: mod.modification_index }),
         mod.modify_without_master ? ` ${t('detail.withoutMaster')}` : '') : null,
+      inv.warnings.length ? h('section', { class: 'warn invoice-warnings', role: 'note' },
+        h('h2', {}, t('detail.warnings')), h('p', {}, t('detail.warningsWhy')),
+        h('ul', {}, inv.warnings.map((w) => h('li', {}, w)))) : null,
       h('div', { class: 'parties' }, party(t('detail.supplier'), inv.supplier), party(t('detail.customer'), inv.customer)),
       h('div', { class: 'two' },
         h('section', { class: 'card' }, h('h2', {}, t('detail.dates')), facts([
