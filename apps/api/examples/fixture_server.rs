@@ -65,7 +65,7 @@ async fn main() {
     header.kid = Some("signing-key".into());
     let claims = json!({
         "sub": "fixture-admin", "iss": ISSUER, "client_id": "fixture", "token_use": "access",
-        "exp": now + 8 * 3600, "cognito:groups": [format!("taxpayer-{a}"), "admins"],
+        "exp": now + 8 * 3600, "cognito:groups": [format!("taxpayer-{a}"), "operators"],
     });
     let key = EncodingKey::from_rsa_pem(include_bytes!("../tests/keys/signing.pem")).unwrap();
     let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
