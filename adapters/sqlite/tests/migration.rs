@@ -2,7 +2,7 @@
 
 mod records;
 
-use navsync_domain::ports::InvoiceQueries;
+use navsync_domain::ports::{InvoiceQueries, SyncStateStore};
 use navsync_domain::query::InvoiceQuery;
 use navsync_domain::{Direction, InvoiceOperation, ModificationReference};
 use navsync_sqlite::{OpenError, SqliteStore};
@@ -78,7 +78,7 @@ async fn a_v1_database_migrates_and_its_invoices_get_their_chain() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     let supplier = original.key.id.supplier_tax_number;
     let mut chain = store
         .chain(tp, Direction::Outbound, supplier, "ORIG/1")
@@ -93,6 +93,14 @@ async fn a_v1_database_migrates_and_its_invoices_get_their_chain() {
         .await
         .unwrap();
     assert_eq!(page.total, Some(2));
+    // v3's quarantine list exists and starts empty.
+    assert!(
+        store
+            .pending(tp, Direction::Outbound, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Opening again changes nothing.
     drop(store);
@@ -112,7 +120,7 @@ fn a_database_from_a_newer_navsync_is_refused_by_name() {
             err,
             OpenError::TooNew {
                 found: 99,
-                known: 2,
+                known: 3,
                 ..
             }
         ),
