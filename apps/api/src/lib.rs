@@ -31,9 +31,9 @@ use navsync_domain::ports::{DocumentArchive, InvoiceQueries, SyncStateStore};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use auth::{
-    ADMIN_GROUP_SUFFIX, AnyOf, Auth, AuthError, AuthorizerClaims, Caller, ClaimsPolicy,
-    JwksSource, OPERATOR_GROUP, OidcConfig, OidcVerifier, Principal, Role, TAXPAYER_GROUP_PREFIX,
-    TokenUse, TokenVerifier, taxpayer_group,
+    ADMIN_GROUP_SUFFIX, AnyOf, Auth, AuthError, AuthorizerClaims, Caller, ClaimsPolicy, JwksSource,
+    OPERATOR_GROUP, OidcConfig, OidcVerifier, Principal, Role, TAXPAYER_GROUP_PREFIX, TokenUse,
+    TokenVerifier, taxpayer_group,
 };
 pub use openapi::openapi;
 pub use problem::Problem;
