@@ -33,9 +33,18 @@ struct World {
     records: Vec<InvoiceRecord>,
     a: TaxpayerId,
     b: TaxpayerId,
+    /// A taxpayer with no data in this deployment.
+    unknown: TaxpayerId,
+    /// Reader of A.
     a_access: String,
     a_id: String,
-    admin: String,
+    /// Access tokens of users in the other groups.
+    a_admin: String,
+    a_reader_b_admin: String,
+    operator: String,
+    unknown_admin: String,
+    /// In the `admins` group of earlier releases, which grants nothing now.
+    legacy_admin: String,
     http: reqwest::Client,
 }
 
@@ -99,14 +108,35 @@ impl World {
             store.put_many(chunk).await.unwrap();
         }
 
+        // The groups terraform/modules/auth creates, plus the legacy `admins`.
         let cognito = Cognito::new_pool().await;
+        let unknown = taxpayer(1_000_003);
         let group_a = format!("taxpayer-{a}");
-        for g in [&group_a, "admins"] {
+        let (admin_a, admin_b, admin_u) = (
+            format!("taxpayer-{a}-admin"),
+            format!("taxpayer-{b}-admin"),
+            format!("taxpayer-{unknown}-admin"),
+        );
+        for g in [
+            &group_a,
+            &admin_a,
+            &admin_b,
+            &admin_u,
+            "operators",
+            "admins",
+        ] {
             cognito.group(g).await;
         }
         let alice = cognito.user("alice", std::slice::from_ref(&group_a)).await;
         let (a_access, a_id) = (alice.access, alice.id);
-        let admin = cognito.user("root", &["admins".to_owned()]).await.access;
+        let a_admin = cognito.user("anna", &[admin_a]).await.access;
+        let a_reader_b_admin = cognito
+            .user("bela", &[group_a.clone(), admin_b])
+            .await
+            .access;
+        let operator = cognito.user("root", &["operators".to_owned()]).await.access;
+        let unknown_admin = cognito.user("ursula", &[admin_u]).await.access;
+        let legacy_admin = cognito.user("old", &["admins".to_owned()]).await.access;
         let config = Config::from_lookup(|name| {
             Some(match name {
                 "NAVSYNC_TABLE" => table.clone(),
@@ -128,9 +158,14 @@ impl World {
             records,
             a,
             b,
+            unknown,
             a_access,
             a_id,
-            admin,
+            a_admin,
+            a_reader_b_admin,
+            operator,
+            unknown_admin,
+            legacy_admin,
             http: reqwest::Client::new(),
         }
     }
@@ -315,11 +350,11 @@ async fn the_api_lambda_serves_the_stored_invoices_to_cognito_users_only() {
     )
     .await
     .problem(403);
-    // An admin's cursor from A's listing does not page B's.
+    // The operator's cursor from A's listing does not page B's.
     let page = w
         .get(
             &format!("/v1/taxpayers/{a}/invoices?direction=OUTBOUND&limit=3"),
-            &w.admin,
+            &w.operator,
         )
         .await
         .json();
@@ -327,7 +362,7 @@ async fn the_api_lambda_serves_the_stored_invoices_to_cognito_users_only() {
     let p = w
         .get(
             &format!("/v1/taxpayers/{b}/invoices?direction=OUTBOUND&limit=3&cursor={cursor}"),
-            &w.admin,
+            &w.operator,
         )
         .await
         .problem(400);
@@ -420,7 +455,7 @@ async fn the_api_lambda_serves_the_stored_invoices_to_cognito_users_only() {
     );
     assert_eq!(text.trim_end().split("\r\n").count() - 1, want.len());
 
-    // Sync status from the table; "sync now" is admin-only, and an unreachable sync function
+    // Sync status from the table; "sync now" needs A's admin or the operator, and an unreachable sync function
     // is a 503 the caller may retry, not a 500.
     let s = w
         .get(&format!("/v1/taxpayers/{a}/sync"), &w.a_access)
@@ -439,7 +474,7 @@ async fn the_api_lambda_serves_the_stored_invoices_to_cognito_users_only() {
         .call(
             "POST",
             &format!("/v1/taxpayers/{a}/sync"),
-            Some(&w.admin),
+            Some(&w.operator),
             None,
         )
         .await;
@@ -467,4 +502,164 @@ async fn a_missing_cursor_key_parameter_is_named_at_start_up() {
         err.to_string().contains("/navsync-test/nope/cursor-key"),
         "{err}"
     );
+}
+
+/// The authorization matrix through the Lambda's event path, with real Cognito groups: each
+/// caller × endpoint × taxpayer (A, B, one without data), once with the bearer token and once
+/// as API Gateway's authorizer claims of the same token. "sync now" reaching the (absent) sync
+/// function is 503: authorization let it through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cognito_groups_grant_each_caller_exactly_its_taxpayers() {
+    let w = World::new().await;
+    let (a, b, u) = (w.a, w.b, w.unknown);
+    const ENDPOINTS: [&str; 6] = [
+        "list",
+        "detail",
+        "document",
+        "csv",
+        "sync status",
+        "sync now",
+    ];
+    // Per caller: statuses for A, B and the unknown taxpayer, in ENDPOINTS order.
+    #[rustfmt::skip]
+    let rows: [(&str, Option<&str>, [[u16; 6]; 3]); 7] = [
+        ("reader of A", Some(&w.a_access), [
+            [200, 200, 302, 200, 200, 403],
+            [403, 403, 403, 403, 403, 403],
+            [403, 403, 403, 403, 403, 403],
+        ]),
+        ("admin of A", Some(&w.a_admin), [
+            [200, 200, 302, 200, 200, 503],
+            [403, 403, 403, 403, 403, 403],
+            [403, 403, 403, 403, 403, 403],
+        ]),
+        ("reader of A, admin of B", Some(&w.a_reader_b_admin), [
+            [200, 200, 302, 200, 200, 403],
+            [200, 200, 302, 200, 200, 503],
+            [403, 403, 403, 403, 403, 403],
+        ]),
+        ("operator", Some(&w.operator), [
+            [200, 200, 302, 200, 200, 503],
+            [200, 200, 302, 200, 200, 503],
+            [200, 404, 404, 200, 200, 503],
+        ]),
+        ("no token", None, [
+            [401, 401, 401, 401, 401, 401],
+            [401, 401, 401, 401, 401, 401],
+            [401, 401, 401, 401, 401, 401],
+        ]),
+        ("admin of the unknown taxpayer only", Some(&w.unknown_admin), [
+            [403, 403, 403, 403, 403, 403],
+            [403, 403, 403, 403, 403, 403],
+            [200, 404, 404, 200, 200, 503],
+        ]),
+        ("legacy admins group", Some(&w.legacy_admin), [
+            [403, 403, 403, 403, 403, 403],
+            [403, 403, 403, 403, 403, 403],
+            [403, 403, 403, 403, 403, 403],
+        ]),
+    ];
+    let uris = |t: TaxpayerId| {
+        // A stored invoice of A or B; for the unknown taxpayer, one of A's keys.
+        let owner = if t == u { a } else { t };
+        let rec = w
+            .records
+            .iter()
+            .find(|r| r.key.taxpayer == owner && r.key.id.batch_index.is_none())
+            .expect("a fixture invoice without batch index");
+        let tail = format!(
+            "{}/{}/{}",
+            rec.key.id.direction,
+            rec.key.id.supplier_tax_number,
+            pct(rec.key.id.invoice_number.as_str())
+        );
+        [
+            format!("/v1/taxpayers/{t}/invoices?direction=OUTBOUND&limit=3"),
+            format!("/v1/taxpayers/{t}/invoices/{tail}"),
+            format!("/v1/taxpayers/{t}/documents/{tail}"),
+            format!("/v1/taxpayers/{t}/invoices.csv?direction=OUTBOUND"),
+            format!("/v1/taxpayers/{t}/sync"),
+            format!("/v1/taxpayers/{t}/sync"),
+        ]
+    };
+    let mut cells = 0;
+    for (caller, token, per_taxpayer) in &rows {
+        for (t, statuses) in [a, b, u].into_iter().zip(per_taxpayer) {
+            for ((endpoint, uri), want) in ENDPOINTS.iter().zip(uris(t)).zip(statuses) {
+                let method = if *endpoint == "sync now" {
+                    "POST"
+                } else {
+                    "GET"
+                };
+                // The same token as a bearer header and as API Gateway's claims.
+                let paths: Vec<(&str, Option<&str>, Option<Map<String, Value>>)> = match token {
+                    Some(tok) => vec![
+                        ("bearer", Some(*tok), None),
+                        ("authorizer claims", None, Some(authorizer_claims(tok))),
+                    ],
+                    None => vec![("no token", None, None)],
+                };
+                for (path, bearer, claims) in paths {
+                    let r = w.call(method, &uri, bearer, claims).await;
+                    let cell = format!("{caller} × {t} × {endpoint} via {path} ({uri})");
+                    assert_eq!(
+                        r.status,
+                        *want,
+                        "{cell}: {}",
+                        String::from_utf8_lossy(&r.body)
+                    );
+                    if *want == 403 {
+                        let detail = r.problem(403)["detail"].as_str().unwrap().to_owned();
+                        assert!(detail.contains(&t.to_string()), "{cell}: {detail}");
+                    }
+                    cells += 1;
+                }
+            }
+        }
+    }
+    // 6 callers with a token × 2 paths, plus no token, × 3 taxpayers × 6 endpoints.
+    assert_eq!(cells, (6 * 2 + 1) * 3 * 6);
+
+    // /v1/me names the operator and each taxpayer's role, on both paths.
+    let me = [
+        (
+            &w.a_access,
+            false,
+            json!([{"taxpayer": a.to_string(), "role": "reader"}]),
+        ),
+        (
+            &w.a_admin,
+            false,
+            json!([{"taxpayer": a.to_string(), "role": "admin"}]),
+        ),
+        (
+            &w.a_reader_b_admin,
+            false,
+            json!([{"taxpayer": a.to_string(), "role": "reader"},
+                   {"taxpayer": b.to_string(), "role": "admin"}]),
+        ),
+        (&w.operator, true, json!([])),
+        (
+            &w.unknown_admin,
+            false,
+            json!([{"taxpayer": u.to_string(), "role": "admin"}]),
+        ),
+        (&w.legacy_admin, false, json!([])),
+    ];
+    for (token, operator, taxpayers) in me {
+        for r in [
+            w.get("/v1/me", token).await,
+            w.call("GET", "/v1/me", None, Some(authorizer_claims(token)))
+                .await,
+        ] {
+            assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+            let body = r.json();
+            assert_eq!(
+                (&body["operator"], &body["taxpayers"]),
+                (&json!(operator), &taxpayers),
+                "{body}"
+            );
+        }
+    }
+    w.call("GET", "/v1/me", None, None).await.problem(401);
 }
