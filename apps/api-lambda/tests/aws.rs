@@ -504,6 +504,11 @@ async fn a_missing_cursor_key_parameter_is_named_at_start_up() {
     );
 }
 
+/// A caller's name, token, and statuses for A, B and the unknown taxpayer.
+type Row<'a> = (&'a str, Option<&'a str>, [[u16; 6]; 3]);
+/// How a request carries its token: name, bearer header, authorizer claims.
+type Via<'a> = (&'a str, Option<&'a str>, Option<Map<String, Value>>);
+
 /// The authorization matrix through the Lambda's event path, with real Cognito groups: each
 /// caller × endpoint × taxpayer (A, B, one without data), once with the bearer token and once
 /// as API Gateway's authorizer claims of the same token. "sync now" reaching the (absent) sync
@@ -522,7 +527,7 @@ async fn cognito_groups_grant_each_caller_exactly_its_taxpayers() {
     ];
     // Per caller: statuses for A, B and the unknown taxpayer, in ENDPOINTS order.
     #[rustfmt::skip]
-    let rows: [(&str, Option<&str>, [[u16; 6]; 3]); 7] = [
+    let rows: [Row; 7] = [
         ("reader of A", Some(&w.a_access), [
             [200, 200, 302, 200, 200, 403],
             [403, 403, 403, 403, 403, 403],
@@ -592,7 +597,7 @@ async fn cognito_groups_grant_each_caller_exactly_its_taxpayers() {
                     "GET"
                 };
                 // The same token as a bearer header and as API Gateway's claims.
-                let paths: Vec<(&str, Option<&str>, Option<Map<String, Value>>)> = match token {
+                let paths: Vec<Via> = match token {
                     Some(tok) => vec![
                         ("bearer", Some(*tok), None),
                         ("authorizer claims", None, Some(authorizer_claims(tok))),
