@@ -302,16 +302,56 @@ impl World {
     }
 }
 
+type Service<'a> = SyncService<
+    'a,
+    MockNavSource,
+    MockInvoiceRepository,
+    MockSyncStateStore,
+    MockDocumentArchive,
+    MockCredentialStore,
+    MockClock,
+>;
+
+impl Ports {
+    fn service(&self) -> Service<'_> {
+        SyncService {
+            nav: &self.nav,
+            repo: &self.repo,
+            state: &self.state,
+            archive: &self.archive,
+            credentials: &self.creds,
+            clock: &self.clock,
+        }
+    }
+
+    /// NAV lists every digest of `world` on one page, whatever the window, and answers each
+    /// data call with `data`.
+    fn with_data(
+        mut self,
+        world: &World,
+        data: impl Fn(&InvoiceId) -> Result<InvoiceDocument, NavError> + Send + 'static,
+    ) -> Self {
+        self.nav = MockNavSource::new();
+        let n = world.nav.clone();
+        self.nav
+            .expect_digest_page()
+            .returning(move |_, _, _, page| {
+                Ok(DigestPage {
+                    current_page: page,
+                    available_page: 1,
+                    digests: n.lock().unwrap().digests.clone(),
+                })
+            });
+        self.nav
+            .expect_invoice_data()
+            .returning(move |_, id| data(id));
+        self
+    }
+}
+
 async fn run(world: &World, policy: &SyncPolicy) -> (DirectionReport, Option<SyncError>) {
     let p = world.ports();
-    let service = SyncService {
-        nav: &p.nav,
-        repo: &p.repo,
-        state: &p.state,
-        archive: &p.archive,
-        credentials: &p.creds,
-        clock: &p.clock,
-    };
+    let service = p.service();
     service
         .sync_direction(&credentials(), Direction::Inbound, policy)
         .await
@@ -475,30 +515,13 @@ async fn an_invoice_nav_does_not_return_is_quarantined_and_the_watermark_moves_o
 #[tokio::test]
 async fn nav_unavailable_for_a_document_stops_the_run_and_quarantines_nothing() {
     let world = World::new(invoices(3));
-    let mut p = world.ports();
-    p.nav = MockNavSource::new();
-    let n = world.nav.clone();
-    p.nav.expect_digest_page().returning(move |_, _, _, page| {
-        Ok(DigestPage {
-            current_page: page,
-            available_page: 1,
-            digests: n.lock().unwrap().digests.clone(),
-        })
-    });
-    p.nav.expect_invoice_data().returning(|_, _| {
+    let p = world.ports().with_data(&world, |_| {
         Err(NavError::Unavailable {
             code: Some("OPERATION_FAILED".into()),
             message: "try later".into(),
         })
     });
-    let service = SyncService {
-        nav: &p.nav,
-        repo: &p.repo,
-        state: &p.state,
-        archive: &p.archive,
-        credentials: &p.creds,
-        clock: &p.clock,
-    };
+    let service = p.service();
     let (report, error) = service
         .sync_direction(&credentials(), Direction::Inbound, &policy())
         .await;
@@ -553,37 +576,17 @@ async fn the_trailing_re_check_stores_an_invoice_nav_listed_after_its_window_was
 #[tokio::test]
 async fn an_unreadable_document_is_quarantined_with_its_reason_and_the_rest_is_stored() {
     let world = World::new(invoices(5));
-    let p = {
-        let mut p = world.ports();
-        p.nav = MockNavSource::new();
-        let n = world.nav.clone();
-        p.nav.expect_digest_page().returning(move |_, _, _, page| {
-            Ok(DigestPage {
-                current_page: page,
-                available_page: 1,
-                digests: n.lock().unwrap().digests.clone(),
+    let p = world.ports().with_data(&world, |id| {
+        if id.invoice_number.as_str() == "INV-00002" {
+            Err(NavError::InvalidDocument("not an invoice".into()))
+        } else {
+            Ok(InvoiceDocument {
+                xml: b"<x/>".to_vec(),
+                invoice: invoice_for(id),
             })
-        });
-        p.nav.expect_invoice_data().returning(|_, id| {
-            if id.invoice_number.as_str() == "INV-00002" {
-                Err(NavError::InvalidDocument("not an invoice".into()))
-            } else {
-                Ok(InvoiceDocument {
-                    xml: b"<x/>".to_vec(),
-                    invoice: invoice_for(id),
-                })
-            }
-        });
-        p
-    };
-    let service = SyncService {
-        nav: &p.nav,
-        repo: &p.repo,
-        state: &p.state,
-        archive: &p.archive,
-        credentials: &p.creds,
-        clock: &p.clock,
-    };
+        }
+    });
+    let service = p.service();
     let (report, error) = service
         .sync_direction(&credentials(), Direction::Inbound, &policy())
         .await;
@@ -712,14 +715,7 @@ async fn a_nav_rejection_carries_its_code_and_is_not_retryable() {
             message: "bad login".into(),
         })
     });
-    let service = SyncService {
-        nav: &p.nav,
-        repo: &p.repo,
-        state: &p.state,
-        archive: &p.archive,
-        credentials: &p.creds,
-        clock: &p.clock,
-    };
+    let service = p.service();
     let (_, error) = service
         .sync_direction(&credentials(), Direction::Outbound, &policy())
         .await;
@@ -732,14 +728,7 @@ async fn a_nav_rejection_carries_its_code_and_is_not_retryable() {
 async fn one_failing_taxpayer_does_not_block_the_others_and_every_run_is_recorded() {
     let world = World::new(invoices(7));
     let p = world.ports();
-    let service = SyncService {
-        nav: &p.nav,
-        repo: &p.repo,
-        state: &p.state,
-        archive: &p.archive,
-        credentials: &p.creds,
-        clock: &p.clock,
-    };
+    let service = p.service();
     let unknown: TaxpayerId = "12345676".parse().unwrap();
     let outcomes = service
         .run(&[unknown, taxpayer()], &[Direction::Inbound], &policy())
@@ -760,14 +749,7 @@ async fn one_failing_taxpayer_does_not_block_the_others_and_every_run_is_recorde
 async fn summaries_carry_each_parts_own_retries() {
     let world = World::new(invoices(3));
     let p = world.ports();
-    let service = SyncService {
-        nav: &p.nav,
-        repo: &p.repo,
-        state: &p.state,
-        archive: &p.archive,
-        credentials: &p.creds,
-        clock: &p.clock,
-    };
+    let service = p.service();
     // The adapter's running retry count as read before and after each part: 0→3, then 3→3.
     let readings = Mutex::new(vec![3, 3, 3, 0]);
     let summaries = service
