@@ -10,7 +10,7 @@ use navsync_domain::{Lookback, Secret, TaxNumber, TaxpayerId};
 use toml::{Table, Value};
 
 use crate::credentials::{ConfigCredentials, TaxpayerEntry};
-use crate::{ConfigError, LocalConfig, NavEnv, OidcSettings};
+use crate::{ConfigError, LocalConfig, NavEnv, OidcSettings, ServeLimits};
 
 const TOP_KEYS: &[&str] = &[
     "nav_env",
@@ -19,9 +19,15 @@ const TOP_KEYS: &[&str] = &[
     "recheck_days",
     "bind",
     "auth",
+    "serve",
     "taxpayer",
 ];
 const AUTH_KEYS: &[&str] = &["oidc_issuer", "oidc_audience"];
+const SERVE_KEYS: &[&str] = &[
+    "header_read_timeout_secs",
+    "max_connections",
+    "requests_per_minute",
+];
 const TAXPAYER_KEYS: &[&str] = &[
     "tax_number",
     "login",
@@ -234,6 +240,43 @@ pub(crate) fn load(path: &Path, env: &HashMap<String, String>) -> Result<LocalCo
         }
         Some(_) => return Err(r.invalid("auth", "must be an [auth] table")),
     };
+    let serve = match table.get("serve") {
+        None => ServeLimits::default(),
+        Some(Value::Table(t)) => {
+            r.no_unknown_keys(t, SERVE_KEYS, "serve.")?;
+            let defaults = ServeLimits::default();
+            let number = |key: &str, default: u32, min: u32| -> Result<u32, ConfigError> {
+                let rule = || {
+                    r.invalid(
+                        format!("serve.{key}"),
+                        format!("must be a whole number from {min} to {}", u32::MAX),
+                    )
+                };
+                match t.get(key) {
+                    None => Ok(default),
+                    Some(Value::Integer(n)) => u32::try_from(*n)
+                        .ok()
+                        .filter(|n| *n >= min)
+                        .ok_or_else(rule),
+                    Some(_) => Err(rule()),
+                }
+            };
+            ServeLimits {
+                header_read_timeout_secs: number(
+                    "header_read_timeout_secs",
+                    defaults.header_read_timeout_secs,
+                    1,
+                )?,
+                max_connections: number("max_connections", defaults.max_connections, 1)?,
+                requests_per_minute: number(
+                    "requests_per_minute",
+                    defaults.requests_per_minute,
+                    0,
+                )?,
+            }
+        }
+        Some(_) => return Err(r.invalid("serve", "must be a [serve] table")),
+    };
 
     let mut taxpayers = Vec::new();
     let mut entries = HashMap::new();
@@ -284,6 +327,7 @@ pub(crate) fn load(path: &Path, env: &HashMap<String, String>) -> Result<LocalCo
         recheck_days,
         bind,
         oidc,
+        serve,
         taxpayers,
         credentials: ConfigCredentials::new(path.to_path_buf(), entries),
     })

@@ -9,6 +9,11 @@
 //!                               # (NAV lists some invoices late): 0 (off) to 30 days
 //! bind = "127.0.0.1:8080"       # where `navsync serve` listens
 //!
+//! [serve]                       # optional: `navsync serve`'s limits against slow or busy clients
+//! header_read_timeout_secs = 10 # a request's headers (and an idle keep-alive) must arrive in this
+//! max_connections = 512         # open connections at once; beyond: 503 and closed
+//! requests_per_minute = 600     # per caller (token subject), bursts up to it; 0: unlimited
+//!
 //! [auth]                        # optional: accept JWTs from an OIDC issuer (e.g. Cognito)
 //! oidc_issuer = "https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_Example"
 //! oidc_audience = "navsync-api"
@@ -82,6 +87,28 @@ pub struct OidcSettings {
     pub audience: String,
 }
 
+/// `navsync serve`'s defences against slow and busy clients (the `[serve]` table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServeLimits {
+    /// How long a client may take to send a request's headers, and to start the next request
+    /// on a kept-alive connection; at least 1.
+    pub header_read_timeout_secs: u32,
+    /// Connections open at once; at least 1.
+    pub max_connections: u32,
+    /// Requests per minute per caller (token subject); 0 means unlimited.
+    pub requests_per_minute: u32,
+}
+
+impl Default for ServeLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout_secs: 10,
+            max_connections: 512,
+            requests_per_minute: 600,
+        }
+    }
+}
+
 /// Everything local mode reads from its configuration. `Debug` shows no secret.
 #[derive(Debug, Clone)]
 pub struct LocalConfig {
@@ -96,6 +123,7 @@ pub struct LocalConfig {
     pub recheck_days: u32,
     pub bind: SocketAddr,
     pub oidc: Option<OidcSettings>,
+    pub serve: ServeLimits,
     /// The configured taxpayers, in file order.
     pub taxpayers: Vec<TaxpayerId>,
     pub credentials: ConfigCredentials,

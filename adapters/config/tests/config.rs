@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use navsync_config::{ConfigError, LocalConfig, NavEnv};
+use navsync_config::{ConfigError, LocalConfig, NavEnv, ServeLimits};
 use navsync_domain::TaxpayerId;
 use navsync_domain::ports::{CredentialStore, CredentialsError};
 
@@ -47,6 +47,11 @@ exchange_key = "{EXCHANGE_KEY}"
 [[taxpayer]]
 tax_number = "99999999"
 login = "techuser2"
+
+[serve]
+header_read_timeout_secs = 4
+max_connections = 64
+requests_per_minute = 0
 "#
     )
 }
@@ -83,6 +88,14 @@ async fn a_private_file_gives_settings_and_credentials() {
     assert_eq!(config.lookback.days(), 14);
     assert_eq!(config.recheck_days, 5);
     assert_eq!(config.bind, "127.0.0.1:9090".parse().unwrap());
+    assert_eq!(
+        config.serve,
+        ServeLimits {
+            header_read_timeout_secs: 4,
+            max_connections: 64,
+            requests_per_minute: 0,
+        }
+    );
     let oidc = config.oidc.clone().unwrap();
     assert_eq!(
         oidc.issuer,
@@ -309,6 +322,29 @@ fn bad_settings_are_named_by_file_and_key_without_their_values() {
             "auth.oidc_audience",
         ),
         (
+            "serve key",
+            &full().replace("max_connections", "max_conections"),
+            "serve.max_conections",
+        ),
+        (
+            "no connections",
+            &full().replace("max_connections = 64", "max_connections = 0"),
+            "serve.max_connections",
+        ),
+        (
+            "no header time",
+            &full().replace(
+                "header_read_timeout_secs = 4",
+                "header_read_timeout_secs = 0",
+            ),
+            "serve.header_read_timeout_secs",
+        ),
+        (
+            "negative rate",
+            &full().replace("requests_per_minute = 0", "requests_per_minute = -5"),
+            "serve.requests_per_minute",
+        ),
+        (
             "no tax number",
             &full().replace("tax_number = \"99999999\"", ""),
             "taxpayer[2].tax_number",
@@ -374,4 +410,14 @@ fn a_missing_file_is_named() {
         err.to_string().contains("navsync-config-does-not-exist"),
         "{err}"
     );
+}
+
+#[test]
+fn without_a_serve_table_serve_is_limited_by_default() {
+    let path = write("no-serve", "bind = \"127.0.0.1:9090\"\n", 0o600);
+    let config = LocalConfig::load_with_env(&path, no_env()).unwrap();
+    assert_eq!(config.serve, ServeLimits::default());
+    assert_eq!(config.serve.header_read_timeout_secs, 10);
+    assert_eq!(config.serve.max_connections, 512);
+    assert_eq!(config.serve.requests_per_minute, 600);
 }
