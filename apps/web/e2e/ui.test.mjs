@@ -390,6 +390,21 @@ test('the sync page lists a quarantined invoice with its reason', async () => {
   await page.context().close();
 }, ['info.pending']);
 
+test('an invoice whose document breaks a rule NAV does not enforce shows the warning', async () => {
+  const w = info.warned;
+  const found = await list(w.taxpayer, { direction: 'OUTBOUND', invoice_number_prefix: w.invoice_number });
+  eq(found.items.length, 1, 'the API lists the invoice');
+  const page = await newPage();
+  await signIn(page);
+  await page.goto(`${BASE}/#/invoice/${found.items[0].href.replace('/v1/taxpayers/', '')}`);
+  await page.locator('.detail-body[aria-busy="false"]').waitFor();
+  const section = page.locator('.invoice-warnings');
+  eq(await section.count(), 1, 'a warnings section');
+  eq(await section.locator('li').allTextContents(), w.warnings, 'each warning as the API gives it');
+  await noJunk(page, 'the warnings');
+  await page.context().close();
+}, ['info.warned']);
+
 test('English and Hungarian: switchable, remembered, formatted per language', async () => {
   const page = await newPage();
   await signIn(page);

@@ -195,6 +195,22 @@ async fn put_pending(store: &SqliteStore, owner: TaxpayerId) -> Res<Value> {
     }))
 }
 
+/// One invoice of `owner` whose document broke a rule NAV does not enforce, stored with the
+/// parser's warning, so the detail page has warnings to show; described for the tests.
+async fn put_with_warning(store: &SqliteStore, owner: TaxpayerId) -> Res<Value> {
+    use navsync_contract::fixtures::{Spec, record};
+    use navsync_domain::ports::InvoiceRepository;
+    let mut r = record(&Spec::new(owner, Direction::Outbound, "E2E-WARN-1"));
+    let warning = "customer tax number 12345678: check digit should be 6; the number is left out";
+    r.invoice.warnings = vec![warning.to_owned()];
+    store.put_many(std::slice::from_ref(&r)).await?;
+    Ok(json!({
+        "taxpayer": owner.to_string(),
+        "invoice_number": r.key.id.invoice_number.as_str(),
+        "warnings": [warning],
+    }))
+}
+
 async fn write_bulk(store: &SqliteStore, n: u32) -> Res<TaxpayerId> {
     use navsync_contract::fixtures::{Spec, record, taxpayer};
     use navsync_domain::ports::InvoiceRepository;
@@ -324,6 +340,7 @@ async fn run() -> Res<()> {
     );
 
     let pending = put_pending(&syncer.store, taxpayers[1]).await?;
+    let warned = put_with_warning(&syncer.store, taxpayers[0]).await?;
 
     let bulk = if args.bulk > 0 {
         Some(write_bulk(&syncer.store, args.bulk).await?)
@@ -394,6 +411,7 @@ async fn run() -> Res<()> {
             "tokens": tokens,
             "bulk_taxpayer": bulk.map(|t| t.to_string()),
             "pending": pending,
+            "warned": warned,
         })
     );
 
