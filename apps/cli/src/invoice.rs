@@ -1,6 +1,6 @@
 //! `navsync invoice …`: commands on invoice documents.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -36,9 +36,25 @@ pub fn run(cmd: InvoiceCommand) -> Result<(), String> {
     }
 }
 
+/// At most `max + 1` bytes of `path`: enough to tell a document over the parser's limit, without
+/// reading (or holding) a huge file, a device or an endless pipe.
+fn read_at_most(path: &std::path::Path, max: usize) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let mut xml = Vec::new();
+    file.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut xml)?;
+    Ok(xml)
+}
+
 fn parse(args: &ParseArgs) -> Result<(), String> {
     let shown = args.file.display();
-    let xml = std::fs::read(&args.file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let max = navsync_nav::invoice::ParseLimits::default().max_bytes;
+    let xml = read_at_most(&args.file, max).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if xml.len() > max {
+        return Err(format!(
+            "{shown}: the document is over the limit of {max} bytes"
+        ));
+    }
     let data =
         navsync_nav::invoice::parse_invoice_data(&xml).map_err(|e| format!("{shown}: {e}"))?;
     // The document is no longer needed: peak memory is one of it or its model, not both.

@@ -21,8 +21,9 @@ impl DataDir {
     pub const CURSOR_KEY: &str = "cursor.key";
     pub const TOKEN_KEY: &str = "token.key";
 
-    /// Opens (creating it, mode 0700) the data directory at `root`. An existing directory keeps
-    /// the mode its owner gave it.
+    /// Opens (creating it, mode 0700) the data directory at `root`. An existing directory that
+    /// group or others may enter is tightened to its owner's bits only: it holds every invoice,
+    /// the database and the token signing key.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, String> {
         let root = root.into();
         fs::DirBuilder::new()
@@ -33,6 +34,27 @@ impl DataDir {
         let root = root
             .canonicalize()
             .map_err(|e| format!("cannot open the data directory {}: {e}", root.display()))?;
+        let mode = fs::metadata(&root)
+            .map_err(|e| format!("cannot open the data directory {}: {e}", root.display()))?
+            .permissions()
+            .mode()
+            & 0o777;
+        if mode & 0o077 != 0 {
+            let private = mode & 0o700;
+            fs::set_permissions(&root, fs::Permissions::from_mode(private)).map_err(|e| {
+                format!(
+                    "the data directory {} may be read by group or others (mode {mode:03o}) and \
+                     cannot be made private: {e}; run `chmod 700 {}`",
+                    root.display(),
+                    root.display()
+                )
+            })?;
+            eprintln!(
+                "navsync: the data directory {} was mode {mode:03o}; made it {private:03o} \
+                 (only its owner may read invoices and keys)",
+                root.display()
+            );
+        }
         Ok(Self { root })
     }
 

@@ -33,3 +33,23 @@ fn a_new_data_directory_is_readable_by_its_owner_only() {
     assert_eq!(mode(&data.join("token.key")), 0o600);
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+#[test]
+fn an_existing_data_directory_open_to_others_is_made_private() {
+    let base = std::env::temp_dir().join(format!("navsync-datadir-755-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_navsync"))
+        .args(["token", "create", "--taxpayer", "12345676", "--data-dir"])
+        .arg(&base)
+        .output()
+        .expect("the navsync binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let mode = std::fs::metadata(&base).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "{}", base.display());
+    // The user learns that their directory was changed, and to what.
+    assert!(stderr.contains("was mode 755; made it 700"), "{stderr}");
+    std::fs::remove_dir_all(&base).unwrap();
+}

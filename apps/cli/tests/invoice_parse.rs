@@ -128,3 +128,42 @@ fn summary_prints_one_line_per_invoice() {
         "2021/00345\tNORMAL\t7322944.00 HUF gross\t3 lines\n"
     );
 }
+
+#[test]
+fn a_document_over_the_limit_is_refused_after_reading_just_past_it() {
+    const LIMIT: usize = 64 * 1024 * 1024;
+    // A pipe, so what navsync reads is what the writer got rid of: a reader that reads only
+    // limit + 1 bytes and exits leaves the writer with a broken pipe, one that reads it all
+    // lets the writer finish.
+    let dir = std::env::temp_dir().join(format!("navsync-cli-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("endless.xml");
+    let _ = std::fs::remove_file(&fifo);
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        let mut pipe = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&writer_path)
+            .unwrap();
+        let chunk = vec![b' '; 1024 * 1024];
+        pipe.write_all(b"<InvoiceData>")?;
+        // Well past the limit.
+        for _ in 0..(LIMIT / chunk.len() + 16) {
+            pipe.write_all(&chunk)?;
+        }
+        Ok::<(), std::io::Error>(())
+    });
+    let out = navsync(&["invoice", "parse", fifo.to_str().unwrap()]);
+    assert_one_line_failure(&out, &format!("over the limit of {LIMIT} bytes"));
+    let written = writer.join().unwrap();
+    assert_eq!(
+        written.map_err(|e| e.kind()),
+        Err(std::io::ErrorKind::BrokenPipe),
+        "navsync read the whole stream instead of stopping past the limit"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
