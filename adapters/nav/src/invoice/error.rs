@@ -21,6 +21,20 @@ pub enum ParseError {
     TooLarge { size: usize, max: usize },
     #[error("elements nest deeper than {max} at {path}")]
     TooDeep { max: usize, path: String },
+    #[error("element {path} has more than {max} attributes")]
+    TooManyAttributes { max: usize, path: String },
+    #[error("attribute {name} appears twice on {path}")]
+    DuplicateAttribute { name: String, path: String },
+    #[error(
+        "{} at byte {position} refused: XML 1.0 does not allow it in a document",
+        describe_char(*.code)
+    )]
+    ForbiddenChar { code: u32, position: usize },
+    #[error(
+        "character reference to {} at {path} refused: XML 1.0 does not allow it in a document",
+        describe_char(*.code)
+    )]
+    ForbiddenCharRef { code: u32, path: String },
     #[error("document ends inside {path}: truncated?")]
     Truncated { path: String },
     #[error("document is empty: no root element")]
@@ -49,6 +63,17 @@ pub enum ParseError {
         value: String,
         expected: &'static str,
     },
+}
+
+/// A character XML 1.0 forbids, by name: "NUL (U+0000)", "control character U+0001".
+fn describe_char(code: u32) -> String {
+    match code {
+        0 => "NUL (U+0000)".to_owned(),
+        0x01..=0x1F => format!("control character U+{code:04X}"),
+        0xD800..=0xDFFF => format!("surrogate U+{code:04X}"),
+        0xFFFE | 0xFFFF => format!("noncharacter U+{code:04X}"),
+        _ => format!("code point {code:#X}"),
+    }
 }
 
 impl ParseError {

@@ -40,11 +40,14 @@ impl InvoiceData {
 }
 
 /// Bounds on what the parser accepts; the defaults fit every real NAV document (NAV refuses
-/// request bodies over 10 MB, and its schema nests about a dozen levels).
+/// request bodies over 10 MB, its schema nests about a dozen levels, and it declares no
+/// attributes: a root carries a handful of namespace declarations, nothing else any).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseLimits {
     pub max_bytes: usize,
     pub max_depth: usize,
+    /// Attributes (namespace declarations included) on any one element.
+    pub max_attributes: usize,
 }
 
 impl Default for ParseLimits {
@@ -52,6 +55,7 @@ impl Default for ParseLimits {
         Self {
             max_bytes: 64 * 1024 * 1024,
             max_depth: 64,
+            max_attributes: 256,
         }
     }
 }

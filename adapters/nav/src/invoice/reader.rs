@@ -1,8 +1,13 @@
 //! The streaming pass over the document: one quick-xml event at a time, no tree. It keeps the
 //! stack of open elements (for the parent and the error path) and refuses what a NAV invoice
 //! never contains: a DOCTYPE (so no entity declarations, billion laughs or external
-//! entities), unknown entity references, nesting past the depth limit, and documents over the
-//! size limit.
+//! entities), unknown entity references, characters XML 1.0 forbids (raw or as character
+//! references), nesting past the depth limit, more attributes on an element than the limit,
+//! and documents over the size limit.
+//!
+//! Every check is linear in the document: attributes are read without quick-xml's duplicate
+//! check (it compares each attribute with every earlier one), and duplicates are found with a
+//! hash set instead.
 //!
 //! A leaf's text is taken as the input bytes between its start and end tags, borrowed, not
 //! from text events: quick-xml then trims and drops the whitespace between elements (half of
@@ -10,6 +15,7 @@
 //! Only a leaf holding an entity reference or CDATA is copied, by `leaf_text`.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt::Display;
 
 use navsync_domain::SchemaVersion;
@@ -46,11 +52,17 @@ pub(crate) fn parse(xml: &[u8], limits: &ParseLimits) -> Result<InvoiceData, Par
     let text = std::str::from_utf8(xml).map_err(|e| ParseError::Utf8 {
         position: e.valid_up_to(),
     })?;
+    // quick-xml passes control characters through; one scan refuses them wherever they are
+    // (text, attribute values, comments, CDATA), so the events below need not.
+    if let Some((position, code)) = forbidden_char(xml) {
+        return Err(ParseError::ForbiddenChar { code, position });
+    }
     let mut reader = Reader::from_reader(xml);
     reader.config_mut().trim_text(true);
     let mut pass = Pass {
         text,
         max_depth: limits.max_depth,
+        max_attributes: limits.max_attributes,
         stack: Vec::with_capacity(16),
         names: Vec::with_capacity(16),
         leaf_start: 0,
@@ -111,6 +123,7 @@ pub(crate) fn parse(xml: &[u8], limits: &ParseLimits) -> Result<InvoiceData, Par
 struct Pass<'a> {
     text: &'a str,
     max_depth: usize,
+    max_attributes: usize,
     stack: Vec<Tag>,
     /// Local names of the open elements, borrowed from the document.
     names: Vec<&'a str>,
@@ -140,6 +153,7 @@ impl<'a> Pass<'a> {
                 path: self.path().to_string(),
             });
         }
+        self.attributes(e, position)?;
         let tag = Tag::of(local);
         let parent = self.stack.last().copied();
         match parent {
@@ -169,7 +183,8 @@ impl<'a> Pass<'a> {
         let name = e.name();
         let prefix = name.prefix().map(|p| p.as_ref().to_vec());
         let mut namespace: Vec<u8> = Vec::new();
-        for attr in e.attributes() {
+        // `attributes` has checked them: well-formed, unique, at most `max_attributes`.
+        for attr in e.attributes().with_checks(false) {
             let attr = attr.map_err(|err| ParseError::Xml {
                 position: 0,
                 message: format!("root element attributes: {err}"),
@@ -214,6 +229,54 @@ impl<'a> Pass<'a> {
         }
     }
 
+    /// Checks the attributes of the element just opened (it is on `names`) in one pass: at
+    /// most `max_attributes`, no name twice, values holding only references that resolve to
+    /// characters XML allows. `position` is where its start tag begins.
+    fn attributes(&self, e: &BytesStart<'_>, position: u64) -> Result<(), ParseError> {
+        // Nearly every element has none: no set is allocated for them.
+        let mut seen: HashSet<&[u8]> = HashSet::new();
+        for attr in e.attributes().with_checks(false) {
+            let attr = attr.map_err(|err| ParseError::Xml {
+                position,
+                message: format!("attributes of {}: {err}", self.path()),
+            })?;
+            if seen.len() == self.max_attributes {
+                return Err(ParseError::TooManyAttributes {
+                    max: self.max_attributes,
+                    path: self.path().to_string(),
+                });
+            }
+            let name = attr.key.into_inner();
+            if !seen.insert(name) {
+                return Err(ParseError::DuplicateAttribute {
+                    name: short(&String::from_utf8_lossy(name)),
+                    path: self.path().to_string(),
+                });
+            }
+            let value = std::str::from_utf8(&attr.value).unwrap_or_default();
+            let mut rest = value;
+            while let Some(i) = rest.find('&') {
+                let r = &rest[i + 1..];
+                let end = r.find(';').unwrap_or(r.len());
+                let at = || format!("{}/@{}", self.path(), String::from_utf8_lossy(name));
+                match reference_of(&r[..end]) {
+                    Reference::Char(_) => {}
+                    Reference::Forbidden(code) => {
+                        return Err(ParseError::ForbiddenCharRef { code, path: at() });
+                    }
+                    Reference::Unknown => {
+                        return Err(ParseError::Entity {
+                            name: short(&r[..end]),
+                            path: at(),
+                        });
+                    }
+                }
+                rest = r.get(end + 1..).unwrap_or_default();
+            }
+        }
+        Ok(())
+    }
+
     /// `end_tag` is where the end tag begins (for an empty element, where it ends).
     fn end(&mut self, end_tag: u64) -> Result<(), ParseError> {
         // quick-xml checks that end names match their start, so the stack cannot underflow
@@ -251,25 +314,15 @@ impl<'a> Pass<'a> {
     /// `&name;` or `&#N;` inside text: the five XML entities and character references only,
     /// since no DOCTYPE can declare others.
     fn reference(&mut self, r: &BytesRef<'_>) -> Result<(), ParseError> {
-        let resolved = match r.resolve_char_ref() {
-            Ok(Some(c)) => Some(c),
-            Ok(None) => match r.as_ref() {
-                b"amp" => Some('&'),
-                b"lt" => Some('<'),
-                b"gt" => Some('>'),
-                b"quot" => Some('"'),
-                b"apos" => Some('\''),
-                _ => None,
-            },
-            Err(_) => None,
-        };
-        match resolved {
-            Some(_) => Ok(()),
-            None => Err(ParseError::Entity {
-                name: String::from_utf8_lossy(r.as_ref())
-                    .chars()
-                    .take(40)
-                    .collect(),
+        let name = String::from_utf8_lossy(r.as_ref());
+        match reference_of(&name) {
+            Reference::Char(_) => Ok(()),
+            Reference::Forbidden(code) => Err(ParseError::ForbiddenCharRef {
+                code,
+                path: self.path().to_string(),
+            }),
+            Reference::Unknown => Err(ParseError::Entity {
+                name: short(&name),
                 path: self.path().to_string(),
             }),
         }
@@ -308,11 +361,17 @@ fn leaf_text<'x>(raw: &'x str, path: &dyn Display) -> Result<Cow<'x, str>, Parse
         rest = &rest[i..];
         let (skip, keep) = if let Some(r) = rest.strip_prefix('&') {
             let end = r.find(';').unwrap_or(r.len());
-            match resolve(&r[..end]) {
-                Some(c) => out.push(c),
-                None => {
+            match reference_of(&r[..end]) {
+                Reference::Char(c) => out.push(c),
+                Reference::Forbidden(code) => {
+                    return Err(ParseError::ForbiddenCharRef {
+                        code,
+                        path: path.to_string(),
+                    });
+                }
+                Reference::Unknown => {
                     return Err(ParseError::Entity {
-                        name: r[..end].chars().take(40).collect(),
+                        name: short(&r[..end]),
                         path: path.to_string(),
                     });
                 }
@@ -335,23 +394,71 @@ fn leaf_text<'x>(raw: &'x str, path: &dyn Display) -> Result<Cow<'x, str>, Parse
     Ok(Cow::Owned(out))
 }
 
+/// What `&name;` stands for.
+enum Reference {
+    Char(char),
+    /// A character reference to a code point XML 1.0 does not allow (`&#0;`, `&#1;`, `&#xFFFE;`).
+    Forbidden(u32),
+    /// Not one of the five predefined entities, nor a character reference.
+    Unknown,
+}
+
 /// The five predefined entities and character references: nothing a DOCTYPE could add.
-fn resolve(name: &str) -> Option<char> {
-    match name {
-        "amp" => Some('&'),
-        "lt" => Some('<'),
-        "gt" => Some('>'),
-        "quot" => Some('"'),
-        "apos" => Some('\''),
+fn reference_of(name: &str) -> Reference {
+    let c = match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
         _ => {
-            let code = if let Some(hex) = name.strip_prefix("#x") {
-                u32::from_str_radix(hex, 16).ok()?
-            } else {
-                name.strip_prefix('#')?.parse().ok()?
+            // Digits only: `u32::from_str` would also take a sign, which XML does not.
+            let (digits, radix) = match name.strip_prefix("#x") {
+                Some(hex) => (hex, 16),
+                None => match name.strip_prefix('#') {
+                    Some(dec) => (dec, 10),
+                    None => return Reference::Unknown,
+                },
             };
-            char::from_u32(code)
+            if digits.is_empty() || !digits.chars().all(|d| d.is_digit(radix)) {
+                return Reference::Unknown;
+            }
+            let Ok(code) = u32::from_str_radix(digits, radix) else {
+                return Reference::Unknown;
+            };
+            match char::from_u32(code) {
+                Some(c) if xml_char(c) => c,
+                _ => return Reference::Forbidden(code),
+            }
         }
-    }
+    };
+    Reference::Char(c)
+}
+
+/// XML 1.0's `Char`: tab, line feed, carriage return, and the rest of Unicode except the
+/// other C0 controls, surrogates and U+FFFE/U+FFFF.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// The first character of a UTF-8 document that XML 1.0 forbids, with its byte offset. Each
+/// starts with a byte below 0x20 (the C0 controls) or 0xEF (U+FFFE and U+FFFF, `EF BF BE/BF`);
+/// valid UTF-8 holds no surrogates.
+fn forbidden_char(xml: &[u8]) -> Option<(usize, u32)> {
+    xml.iter().enumerate().find_map(|(i, &b)| match b {
+        b'\t' | b'\n' | b'\r' => None,
+        0..=0x1F => Some((i, u32::from(b))),
+        0xEF => match xml.get(i + 1..i + 3) {
+            Some([0xBF, last @ (0xBE | 0xBF)]) => Some((i, 0xFFFE + u32::from(*last - 0xBE))),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// A name from the document, cut to 40 characters for a one-line error.
+fn short(name: &str) -> String {
+    name.chars().take(40).collect()
 }
 
 #[cfg(test)]
@@ -376,5 +483,39 @@ mod tests {
                 path: "/a/b".into()
             }
         );
+    }
+
+    #[test]
+    fn forbidden_characters_are_found_with_their_offset() {
+        assert_eq!(forbidden_char("a\tb\r\nc é € 𝄞".as_bytes()), None);
+        assert_eq!(forbidden_char(b"ab\0c"), Some((2, 0)));
+        assert_eq!(forbidden_char(b"\x1F"), Some((0, 0x1F)));
+        assert_eq!(forbidden_char("x\u{FFFE}".as_bytes()), Some((1, 0xFFFE)));
+        assert_eq!(forbidden_char("x\u{FFFF}".as_bytes()), Some((1, 0xFFFF)));
+        assert_eq!(forbidden_char("\u{FFFD}\u{EFBF}".as_bytes()), None);
+    }
+
+    #[test]
+    fn character_references_resolve_only_to_xml_characters() {
+        assert!(matches!(reference_of("#65"), Reference::Char('A')));
+        assert!(matches!(reference_of("#x9"), Reference::Char('\t')));
+        assert!(matches!(reference_of("#x10FFFF"), Reference::Char(_)));
+        for (name, code) in [("#0", 0), ("#1", 1), ("#x1f", 0x1F), ("#xFFFE", 0xFFFE)] {
+            assert!(
+                matches!(reference_of(name), Reference::Forbidden(c) if c == code),
+                "{name}"
+            );
+        }
+        assert!(matches!(
+            reference_of("#xD800"),
+            Reference::Forbidden(0xD800)
+        ));
+        assert!(matches!(
+            reference_of("#x110000"),
+            Reference::Forbidden(0x110000)
+        ));
+        for name in ["#", "#x", "#+65", "#X41", "#99999999999", "nbsp"] {
+            assert!(matches!(reference_of(name), Reference::Unknown), "{name}");
+        }
     }
 }
