@@ -156,6 +156,28 @@ impl Problem {
         p
     }
 
+    /// 414: the request target is longer than the server reads.
+    pub fn uri_too_long(limit_bytes: usize) -> Self {
+        Self::new(
+            StatusCode::URI_TOO_LONG,
+            "urn:navsync:problem:uri-too-long",
+            "URI too long",
+            format!("the request target may be at most {limit_bytes} bytes"),
+        )
+    }
+
+    /// 431: more header bytes or headers than the server reads.
+    pub fn headers_too_large(limit_bytes: usize, limit_count: usize) -> Self {
+        Self::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "urn:navsync:problem:headers-too-large",
+            "Request header fields too large",
+            format!(
+                "the request may have at most {limit_count} headers of {limit_bytes} bytes in all"
+            ),
+        )
+    }
+
     /// 500; `detail` must not leak internals, the caller logs them.
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(
