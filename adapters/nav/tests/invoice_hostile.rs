@@ -419,3 +419,262 @@ fn decoded_sample_round_trips_through_base64_and_gzip() {
     let data = parse_invoice_data(&decoded).unwrap();
     assert_eq!(data.invoice_number.as_str(), "2021/00234");
 }
+
+/// Runs one parse of a hostile document. The time bound is only a backstop against a
+/// quadratic pass (200,000 attributes took over a minute with quick-xml's duplicate check;
+/// each case here takes milliseconds): the tests assert what was read or refused, and
+/// `examples/hostile_parse.rs` measures growth (docs/benchmarks.md).
+fn parse_hostile(
+    xml: &str,
+    limits: &ParseLimits,
+) -> Result<navsync_nav::invoice::InvoiceData, ParseError> {
+    let start = std::time::Instant::now();
+    let result = parse_invoice_data_with(xml.as_bytes(), limits);
+    let took = start.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(10),
+        "{} bytes took {took:?}",
+        xml.len()
+    );
+    result
+}
+
+const HOSTILE: usize = 200_000;
+
+fn attributes(n: usize, name: impl Fn(usize) -> String) -> String {
+    (0..n).map(|i| format!(" {}=\"v\"", name(i))).collect()
+}
+
+/// The sample with `extra` inside the root's start tag and `leaf` inside `<invoiceNumber>`'s.
+fn with_attributes(root: &str, leaf: &str) -> String {
+    sample_text("Belfoldi devizas szamla.xml")
+        .replacen("<InvoiceData ", &format!("<InvoiceData{root} "), 1)
+        .replacen("<invoiceNumber>", &format!("<invoiceNumber{leaf}>"), 1)
+}
+
+#[test]
+fn many_attributes_on_the_root_or_a_leaf_are_refused_at_the_limit() {
+    let many = attributes(HOSTILE, |i| format!("a{i}"));
+    let defaults = ParseLimits::default();
+    assert_eq!(defaults.max_attributes, 256);
+    let err = parse_hostile(&with_attributes(&many, ""), &defaults).unwrap_err();
+    assert_eq!(
+        err,
+        ParseError::TooManyAttributes {
+            max: 256,
+            path: "/InvoiceData".into()
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "element /InvoiceData has more than 256 attributes"
+    );
+    let err = parse_hostile(&with_attributes("", &many), &defaults).unwrap_err();
+    assert_eq!(
+        err,
+        ParseError::TooManyAttributes {
+            max: 256,
+            path: "/InvoiceData/invoiceNumber".into()
+        }
+    );
+    // Bounded work: one past the limit is refused the same way as 200,000. The sample's
+    // root has 5 of its own (4 namespace declarations and xsi:schemaLocation).
+    let root_one_past = attributes(252, |i| format!("a{i}"));
+    let leaf_one_past = attributes(257, |i| format!("a{i}"));
+    for xml in [
+        with_attributes(&root_one_past, ""),
+        with_attributes("", &leaf_one_past),
+    ] {
+        assert!(matches!(
+            parse_hostile(&xml, &defaults),
+            Err(ParseError::TooManyAttributes { max: 256, .. })
+        ));
+    }
+    let data = parse_hostile(
+        &with_attributes(
+            &attributes(251, |i| format!("a{i}")),
+            &attributes(256, |i| format!("a{i}")),
+        ),
+        &defaults,
+    )
+    .unwrap();
+    assert_eq!(data.invoice_number.as_str(), "2021/00345");
+}
+
+#[test]
+fn without_the_limit_200_000_attributes_are_read_in_linear_time() {
+    // The limit off, every attribute goes through the duplicate check: a hash set, not
+    // quick-xml's comparison with every earlier attribute.
+    let unlimited = ParseLimits {
+        max_attributes: usize::MAX,
+        ..ParseLimits::default()
+    };
+    let many = attributes(HOSTILE, |i| format!("a{i}"));
+    for xml in [with_attributes(&many, ""), with_attributes("", &many)] {
+        let data = parse_hostile(&xml, &unlimited).unwrap();
+        assert_eq!(data.invoice_number.as_str(), "2021/00345");
+    }
+    // A duplicate after 200,000 distinct names is still found.
+    let twice = format!("{many} a7=\"again\"");
+    assert_eq!(
+        parse_hostile(&with_attributes(&twice, ""), &unlimited).unwrap_err(),
+        ParseError::DuplicateAttribute {
+            name: "a7".into(),
+            path: "/InvoiceData".into()
+        }
+    );
+}
+
+#[test]
+fn duplicate_attributes_are_refused_by_name() {
+    let err = error_of(&with_attributes(r#" id="1" id="2""#, ""));
+    assert_eq!(
+        err.to_string(),
+        "attribute id appears twice on /InvoiceData"
+    );
+    let err = error_of(&with_attributes("", r#" x:k="1" y="2" x:k="3""#));
+    assert_eq!(
+        err.to_string(),
+        "attribute x:k appears twice on /InvoiceData/invoiceNumber"
+    );
+    // The same local name under two prefixes is two attributes.
+    let data = parse_invoice_data(with_attributes("", r#" x:k="1" y:k="3""#).as_bytes()).unwrap();
+    assert_eq!(data.invoice_number.as_str(), "2021/00345");
+}
+
+#[test]
+fn many_namespaces_are_refused_on_one_element_and_read_across_many() {
+    let declarations = attributes(HOSTILE, |i| format!("xmlns:p{i}"));
+    assert!(matches!(
+        parse_hostile(&with_attributes(&declarations, ""), &ParseLimits::default()),
+        Err(ParseError::TooManyAttributes { max: 256, ref path }) if path == "/InvoiceData"
+    ));
+    // One declaration on each of 200,000 elements: the document is read, the unknown
+    // subtree reported once.
+    let spread: String = (0..HOSTILE)
+        .map(|i| format!("<p{i}:e xmlns:p{i}=\"urn:n{i}\"/>"))
+        .collect();
+    let xml = sample_text("Belfoldi devizas szamla.xml").replacen(
+        "<invoiceMain>",
+        &format!("<ext>{spread}</ext><invoiceMain>"),
+        1,
+    );
+    let data = parse_hostile(&xml, &ParseLimits::default()).unwrap();
+    assert_eq!(
+        data.invoices[0].warnings,
+        ["element /InvoiceData/ext is not in NAV's 3.0 schema; ignored"]
+    );
+}
+
+#[test]
+fn many_elements_are_read_in_linear_time() {
+    let xml = sample_text("Belfoldi devizas szamla.xml").replacen(
+        "<invoiceMain>",
+        &format!(
+            "<ext>{}</ext><invoiceMain>",
+            "<e a=\"1\">t</e>".repeat(HOSTILE)
+        ),
+        1,
+    );
+    let data = parse_hostile(&xml, &ParseLimits::default()).unwrap();
+    assert_eq!(
+        data.invoices[0].warnings,
+        ["element /InvoiceData/ext is not in NAV's 3.0 schema; ignored"]
+    );
+}
+
+#[test]
+fn characters_xml_forbids_are_refused_by_name_raw_or_as_references() {
+    let original = sample_text("Belfoldi devizas szamla.xml");
+    let name = "<supplierName>Értékesítő Kft</supplierName>";
+    let at = original.find(name).unwrap() + "<supplierName>".len();
+    let supplier = "/InvoiceData/invoiceMain/invoice/invoiceHead/supplierInfo/supplierName";
+
+    // Raw, in text: NUL and another C0 control, at their byte offset.
+    let nul = original.replacen(name, "<supplierName>\0Értékesítő Kft</supplierName>", 1);
+    let err = error_of(&nul);
+    assert_eq!(
+        err,
+        ParseError::ForbiddenChar {
+            code: 0,
+            position: at
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("NUL (U+0000) at byte {at} refused: XML 1.0 does not allow it in a document")
+    );
+    let bell = original.replacen(name, "<supplierName>\u{7}Kft</supplierName>", 1);
+    assert_eq!(
+        error_of(&bell).to_string(),
+        format!(
+            "control character U+0007 at byte {at} refused: XML 1.0 does not allow it in a document"
+        )
+    );
+    // Raw, in an attribute value, and in an element NAV's schema does not have.
+    let in_attribute = with_attributes(" note=\"a\u{1}b\"", "");
+    assert!(matches!(
+        error_of(&in_attribute),
+        ParseError::ForbiddenChar { code: 1, .. }
+    ));
+    let in_unknown = original.replacen("<invoiceMain>", "<x>\0</x><invoiceMain>", 1);
+    assert!(matches!(
+        error_of(&in_unknown),
+        ParseError::ForbiddenChar { code: 0, .. }
+    ));
+
+    // As character references, in text: the element path names where.
+    for (reference, code, what) in [
+        ("&#0;", 0, "NUL (U+0000)"),
+        ("&#1;", 1, "control character U+0001"),
+        ("&#x1F;", 0x1F, "control character U+001F"),
+        ("&#xFFFF;", 0xFFFF, "noncharacter U+FFFF"),
+    ] {
+        let xml = original.replacen(
+            name,
+            &format!("<supplierName>A{reference}B</supplierName>"),
+            1,
+        );
+        let err = error_of(&xml);
+        assert_eq!(
+            err,
+            ParseError::ForbiddenCharRef {
+                code,
+                path: supplier.into()
+            },
+            "{reference}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "character reference to {what} at {supplier} refused: XML 1.0 does not allow it in a document"
+            )
+        );
+    }
+    // In an attribute value: the attribute is named.
+    let err = error_of(&with_attributes("", " note=\"x&#1;y\""));
+    assert_eq!(
+        err,
+        ParseError::ForbiddenCharRef {
+            code: 1,
+            path: "/InvoiceData/invoiceNumber/@note".into()
+        }
+    );
+    let err = error_of(&with_attributes("", " note=\"&bogus;\""));
+    assert!(
+        matches!(err, ParseError::Entity { ref name, .. } if name == "bogus"),
+        "{err}"
+    );
+
+    // Tab, line feed and carriage return are XML characters, raw or as references.
+    let allowed = with_attributes("", " note=\"a&#9;b\"").replacen(
+        name,
+        "<supplierName>Értékesítő&#9;Kft&#xA;&#13;x</supplierName>",
+        1,
+    );
+    let invoice = lenient(&allowed);
+    assert_eq!(
+        invoice.supplier.name.as_deref(),
+        Some("Értékesítő\tKft\n\rx")
+    );
+}
