@@ -2,7 +2,11 @@
 //! (a digest page is at most 100 rows; `invoiceData` is one text node) and the body size is
 //! capped before parsing, so a tree is the simplest correct reader. Hostile input is bounded:
 //! no DTD is accepted, only the five predefined entities and character references resolve,
-//! and depth and element count are limited.
+//! depth, element count and attributes per element are limited, and characters XML 1.0 forbids
+//! are refused, raw or as references. Attributes are read without quick-xml's duplicate check,
+//! which compares each with every earlier one (quadratic); a hash set finds duplicates instead.
+
+use std::collections::HashSet;
 
 use quick_xml::Reader;
 use quick_xml::escape::resolve_predefined_entity;
@@ -10,6 +14,8 @@ use quick_xml::events::Event;
 
 const MAX_DEPTH: usize = 32;
 const MAX_ELEMENTS: usize = 100_000;
+/// NAV's API schema declares no attributes; its roots carry a few namespace declarations.
+const MAX_ATTRIBUTES: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Element {
@@ -50,6 +56,12 @@ impl Element {
 
 /// Parses a whole document into its root element.
 pub fn parse(xml: &[u8]) -> Result<Element, TreeError> {
+    // References are checked where they resolve; raw characters in one scan of the body.
+    if let Some((at, code)) = crate::invoice::forbidden_char(xml) {
+        return Err(TreeError(format!(
+            "character U+{code:04X} at byte {at}: XML 1.0 does not allow it"
+        )));
+    }
     let mut reader = Reader::from_reader(xml);
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Element> = Vec::new();
@@ -113,6 +125,9 @@ pub fn parse(xml: &[u8]) -> Result<Element, TreeError> {
                     resolve_predefined_entity(&name).map(str::to_owned)
                 };
                 let s = resolved.ok_or_else(|| TreeError("undefined entity reference".into()))?;
+                if let Some(c) = s.chars().find(|c| !crate::invoice::xml_char(*c)) {
+                    return Err(forbidden_reference(c));
+                }
                 append_text(&mut stack, &s)?;
             }
             Event::DocType(_) => {
@@ -132,8 +147,20 @@ pub fn parse(xml: &[u8]) -> Result<Element, TreeError> {
 fn open(start: &quick_xml::events::BytesStart<'_>) -> Result<Element, TreeError> {
     let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
     let mut attributes = Vec::new();
-    for attr in start.attributes() {
+    let mut seen = HashSet::new();
+    for attr in start.attributes().with_checks(false) {
         let attr = attr.map_err(|e| TreeError(format!("bad attribute in <{name}>: {e}")))?;
+        if seen.len() == MAX_ATTRIBUTES {
+            return Err(TreeError(format!(
+                "<{name}> has more than {MAX_ATTRIBUTES} attributes"
+            )));
+        }
+        if !seen.insert(attr.key.into_inner()) {
+            return Err(TreeError(format!(
+                "attribute {} appears twice in <{name}>",
+                String::from_utf8_lossy(attr.key.as_ref())
+            )));
+        }
         let key = attr.key.local_name();
         if attr.key.as_ref().starts_with(b"xmlns") {
             continue;
@@ -141,6 +168,9 @@ fn open(start: &quick_xml::events::BytesStart<'_>) -> Result<Element, TreeError>
         let value = attr
             .unescape_value()
             .map_err(|e| TreeError(format!("bad attribute value in <{name}>: {e}")))?;
+        if let Some(c) = value.chars().find(|c| !crate::invoice::xml_char(*c)) {
+            return Err(forbidden_reference(c));
+        }
         attributes.push((
             String::from_utf8_lossy(key.as_ref()).into_owned(),
             value.into_owned(),
@@ -151,6 +181,14 @@ fn open(start: &quick_xml::events::BytesStart<'_>) -> Result<Element, TreeError>
         attributes,
         ..Element::default()
     })
+}
+
+/// The raw body has none, so a character XML forbids came from a reference.
+fn forbidden_reference(c: char) -> TreeError {
+    TreeError(format!(
+        "character reference to U+{:04X}: XML 1.0 does not allow it",
+        u32::from(c)
+    ))
 }
 
 fn close(stack: &mut [Element], root: &mut Option<Element>, mut element: Element) {
@@ -202,5 +240,38 @@ mod tests {
         assert!(parse(b"").is_err());
         let deep = "<a>".repeat(100) + &"</a>".repeat(100);
         assert!(parse(deep.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn refuses_forbidden_characters_and_attribute_floods_in_linear_time() {
+        let refused = |body: &[u8]| parse(body).unwrap_err().0;
+        let forbidden = "XML 1.0 does not allow it";
+        assert_eq!(
+            refused(b"<r>a\0b</r>"),
+            format!("character U+0000 at byte 4: {forbidden}")
+        );
+        assert_eq!(
+            refused(b"<r k=\"\x01\"/>"),
+            format!("character U+0001 at byte 6: {forbidden}")
+        );
+        assert_eq!(
+            refused(b"<r>&#1;</r>"),
+            format!("character reference to U+0001: {forbidden}")
+        );
+        assert_eq!(
+            refused(b"<r k=\"&#x1F;\"/>"),
+            format!("character reference to U+001F: {forbidden}")
+        );
+        assert_eq!(
+            refused(b"<r>&#0;</r>"),
+            "bad character reference: invalid character reference: 0x0 character is not permitted in XML"
+        );
+        assert!(parse(b"<r k=\"a&#9;b\">&#10;</r>").is_ok());
+        // 200,000 attributes: refused at the limit, without the pairwise duplicate check.
+        let flood: String = (0..200_000).map(|i| format!(" a{i}=\"v\"")).collect();
+        let err = parse(format!("<r{flood}/>").as_bytes()).unwrap_err().0;
+        assert_eq!(err, "<r> has more than 64 attributes");
+        let err = parse(b"<r a=\"1\" a=\"2\"/>").unwrap_err().0;
+        assert_eq!(err, "attribute a appears twice in <r>");
     }
 }

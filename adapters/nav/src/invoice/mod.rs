@@ -20,6 +20,8 @@ use serde::Serialize;
 
 pub use decode::{DecodeError, decode_invoice_data};
 pub use error::ParseError;
+/// The response reader refuses the same characters.
+pub(crate) use reader::{forbidden_char, xml_char};
 
 /// A parsed invoice document: the document's own header, and its invoices (one for a normal
 /// document, one per `batchInvoice`, each with its `batch_index`, for a batch modification).

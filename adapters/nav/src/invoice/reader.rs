@@ -437,14 +437,14 @@ fn reference_of(name: &str) -> Reference {
 
 /// XML 1.0's `Char`: tab, line feed, carriage return, and the rest of Unicode except the
 /// other C0 controls, surrogates and U+FFFE/U+FFFF.
-fn xml_char(c: char) -> bool {
+pub(crate) fn xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 /// The first character of a UTF-8 document that XML 1.0 forbids, with its byte offset. Each
 /// starts with a byte below 0x20 (the C0 controls) or 0xEF (U+FFFE and U+FFFF, `EF BF BE/BF`);
 /// valid UTF-8 holds no surrogates.
-fn forbidden_char(xml: &[u8]) -> Option<(usize, u32)> {
+pub(crate) fn forbidden_char(xml: &[u8]) -> Option<(usize, u32)> {
     xml.iter().enumerate().find_map(|(i, &b)| match b {
         b'\t' | b'\n' | b'\r' => None,
         0..=0x1F => Some((i, u32::from(b))),
