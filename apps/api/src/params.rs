@@ -291,7 +291,8 @@ pub enum CsvDialect {
     /// fields, decimal comma, and text that Excel would run as a formula prefixed with `'`.
     #[default]
     ExcelHu,
-    /// RFC 4180: UTF-8 without BOM, `,` between fields, decimal point, values verbatim.
+    /// RFC 4180: UTF-8 without BOM, `,` between fields, decimal point, values verbatim: for
+    /// machines only, as formula-like text is not guarded.
     Rfc4180,
 }
 

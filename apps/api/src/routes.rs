@@ -303,8 +303,9 @@ fn no_store(mut res: Response) -> Response {
     summary = "Export invoices as CSV",
     description = "Every invoice matching the filters as CSV, streamed page by page (nothing is \
         held whole). `dialect=excel_hu` (default): UTF-8 with BOM, `;` separator, decimal comma, \
-        formula-like text prefixed with `'` — opens correctly in Excel with a Hungarian locale. \
-        `dialect=rfc4180`: UTF-8, `,` separator, decimal point. A store failure after the first \
+        formula-like text prefixed with `'` — opens correctly in Excel with a Hungarian locale; \
+        the dialect for people. `dialect=rfc4180`: UTF-8, `,` separator, decimal point, values \
+        verbatim (formula-like text included) — for machines only, never for a spreadsheet. A store failure after the first \
         page aborts the body (the download then ends incomplete rather than silently short).",
     security(("bearer" = [])),
     params(

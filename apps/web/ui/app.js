@@ -372,14 +372,15 @@ function renderList(params) {
   const next = h('a', { class: 'button', id: 'next-page', 'aria-disabled': 'true', role: 'link' }, t('list.next'));
   const pager = h('nav', { class: 'pager', 'aria-label': t('list.pages') }, prev, h('span', { class: 'page' }, t('list.countUnknown', { page })), next);
 
-  const dialect = h('select', { id: 'csv-dialect', 'aria-label': t('export.dialect') },
-    ['excel_hu', 'rfc4180'].map((d) => h('option', { value: d }, t(`export.${d}`))));
+  // People open the export in a spreadsheet, so only the guarded dialect is offered: excel_hu
+  // prefixes text that Excel would run as a formula (a supplier named =HYPERLINK(…)) with '.
+  // rfc4180 is verbatim, for programs calling the API.
   const exportBtn = h('button', { type: 'button', id: 'export-csv' }, t('export.csv'));
   exportBtn.addEventListener('click', async () => {
     exportBtn.disabled = true;
     exportBtn.textContent = t('export.working');
     try {
-      const name = await api.download(`/v1/taxpayers/${tp}/invoices.csv`, { ...query, dialect: dialect.value },
+      const name = await api.download(`/v1/taxpayers/${tp}/invoices.csv`, { ...query, dialect: 'excel_hu' },
         `navsync-${tp}-${direction.toLowerCase()}-invoices.csv`, 'text/csv');
       showBanner(t('export.done', { name }), 'ok');
     } catch (e) {
@@ -393,7 +394,7 @@ function renderList(params) {
   main.replaceChildren(h('section', { class: 'list' },
     h('div', { class: 'list-head' }, h('h1', {}, t('nav.invoices'), h('span', { class: 'tp' }, ` ${tp}`)), dirTabs),
     filterBox,
-    h('div', { class: 'toolbar' }, summary, h('div', { class: 'export' }, dialect, exportBtn)),
+    h('div', { class: 'toolbar' }, summary, h('div', { class: 'export' }, exportBtn)),
     h('div', { class: 'table-wrap' }, table),
     pager));
 
