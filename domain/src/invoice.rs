@@ -430,6 +430,36 @@ pub struct InvoiceRecord {
     pub digest: InvoiceDigest,
     pub invoice: Invoice,
     pub document: DocumentRef,
+    /// NAV's `electronicInvoiceHash`; absent for records stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub electronic_invoice_hash: Option<ElectronicInvoiceHash>,
+}
+
+/// NAV's `electronicInvoiceHash`: with `completenessIndicator` true the data report is the
+/// invoice itself (spec 2.6), and this hash (SHA3-512 over the base64 `invoiceData` as
+/// reported) is what proves the archived copy intact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElectronicInvoiceHash {
+    /// As NAV sent it (`SHA3-512`, `SHA-256`, or an unknown value kept as text).
+    pub crypto_type: String,
+    pub value: String,
+    /// `Some(true)` when recomputing it over the served data matched, `Some(false)` when it
+    /// did not, `None` when it cannot be checked here (an unknown algorithm, or a hash of an
+    /// external file such as a PDF when the data report is not the invoice).
+    pub verified: Option<bool>,
+}
+
+impl ElectronicInvoiceHash {
+    /// The warning a failed check puts on the invoice: the archive keeps what NAV served, but
+    /// the user must know it does not prove itself.
+    pub fn mismatch_warning(&self) -> Option<String> {
+        (self.verified == Some(false)).then(|| {
+            format!(
+                "electronicInvoiceHash ({}) does not match the invoice data NAV served",
+                self.crypto_type
+            )
+        })
+    }
 }
 
 impl InvoiceRecord {

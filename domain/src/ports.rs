@@ -68,6 +68,7 @@ pub struct DigestPage {
 pub struct InvoiceDocument {
     pub xml: Vec<u8>,
     pub invoice: Invoice,
+    pub electronic_invoice_hash: Option<crate::ElectronicInvoiceHash>,
 }
 
 /// NAV Online Számla, as far as syncing needs it.

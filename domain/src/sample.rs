@@ -110,6 +110,7 @@ pub(crate) fn record(direction: Direction, number: &str) -> InvoiceRecord {
             sha256: "0".repeat(64),
             size: 1,
         },
+        electronic_invoice_hash: None,
     }
 }
 

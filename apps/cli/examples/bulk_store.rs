@@ -208,6 +208,7 @@ fn record(rng: &mut Rng, own: TaxpayerId, partners: &[TaxpayerId], i: usize) -> 
             size: 0,
         },
         key,
+        electronic_invoice_hash: None,
     }
 }
 

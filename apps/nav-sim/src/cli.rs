@@ -84,6 +84,9 @@ pub struct Args {
     /// Share of invoices listed but never returned by queryInvoiceData.
     #[arg(long, default_value_t = 0.0)]
     pub never_fetchable_share: f64,
+    /// Share of electronic invoices served with a wrong electronicInvoiceHash.
+    #[arg(long, default_value_t = 0.0)]
+    pub wrong_hash_share: f64,
     /// Backfill: invoices with insDates from this day (UTC) to `--backfill-to` (inclusive) are
     /// left out of digests until `--backfill-after` digest queries were answered.
     #[arg(long, requires = "backfill_to")]
@@ -158,6 +161,7 @@ pub fn config(a: &Args) -> Result<SimConfig, String> {
             late_listing_share: share("late-share", a.late_share)?,
             late_listing_after: a.late_after,
             never_fetchable_share: share("never-fetchable-share", a.never_fetchable_share)?,
+            wrong_hash_share: share("wrong-hash-share", a.wrong_hash_share)?,
             backfill,
         },
     })

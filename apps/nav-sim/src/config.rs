@@ -76,6 +76,9 @@ pub struct Faults {
     /// Share of invoices the digests list but `queryInvoiceData` never returns (answered as
     /// NAV answers for an invoice it does not have: no `invoiceDataResult`).
     pub never_fetchable_share: f64,
+    /// Share of electronic invoices (`completenessIndicator` true) served with an
+    /// `electronicInvoiceHash` that does not match their data.
+    pub wrong_hash_share: f64,
     /// A past period whose invoices NAV lists only later.
     pub backfill: Option<Backfill>,
 }

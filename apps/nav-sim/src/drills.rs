@@ -12,6 +12,7 @@ use crate::store::StoredInvoice;
 /// Salts, so each drill picks its own invoices.
 const LATE: u64 = 0x1A7E;
 const NEVER: u64 = 0x0DEAD;
+const WRONG_HASH: u64 = 0x0BAD_4A54;
 
 /// A past period NAV fills in late: every invoice with an `insDate` in `[from, to)` stays out
 /// of the digests until the simulator has answered `after` digest queries.
@@ -61,6 +62,11 @@ pub fn backfilled(faults: &Faults, s: &StoredInvoice) -> bool {
 }
 
 /// Whether `queryInvoiceData` never returns this invoice, though the digests list it.
+/// Whether the wrong-hash drill serves this invoice's `electronicInvoiceHash` corrupted.
+pub fn wrong_hash(seed: u64, faults: &Faults, s: &StoredInvoice) -> bool {
+    picked(seed, WRONG_HASH, faults.wrong_hash_share, s)
+}
+
 pub fn never_fetchable(seed: u64, faults: &Faults, s: &StoredInvoice) -> bool {
     picked(seed, NEVER, faults.never_fetchable_share, s)
 }

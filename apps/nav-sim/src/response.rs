@@ -175,7 +175,11 @@ fn digest(x: &mut String, d: &InvoiceDigest) {
 /// `invoiceDataResult`: the document in base64 (gzip first when it was reported compressed).
 /// `batch_index` is the query's: a batch document is answered whole, its part named only when
 /// the query named one.
-pub fn data_body(s: &StoredInvoice, batch_index: Option<u32>) -> String {
+///
+/// An electronic invoice (`completenessIndicator` true) carries `electronicInvoiceHash`: the
+/// upper-case SHA3-512 of the base64 as served (spec 1.8.5.2 note 2); `wrong_hash` serves a
+/// corrupted one instead, for the wrong-hash drill.
+pub fn data_body(s: &StoredInvoice, batch_index: Option<u32>, wrong_hash: bool) -> String {
     use base64::Engine as _;
     let doc = s.document();
     let payload = if s.compressed {
@@ -187,12 +191,9 @@ pub fn data_body(s: &StoredInvoice, batch_index: Option<u32>) -> String {
         doc.to_vec()
     };
     let mut x = String::with_capacity(payload.len() * 4 / 3 + 512);
+    let data = base64::engine::general_purpose::STANDARD.encode(payload);
     x.push_str("<invoiceDataResult>");
-    el(
-        &mut x,
-        "invoiceData",
-        &base64::engine::general_purpose::STANDARD.encode(payload),
-    );
+    el(&mut x, "invoiceData", &data);
     x.push_str("<auditData>");
     el(&mut x, "insdate", &timestamp(s.ins_date));
     el(&mut x, "insCusUser", &s.ins_cus_user);
@@ -211,6 +212,23 @@ pub fn data_body(s: &StoredInvoice, batch_index: Option<u32>) -> String {
         "compressedContentIndicator",
         if s.compressed { "true" } else { "false" },
     );
+    if s.invoice.completeness_indicator {
+        use sha3::{Digest, Sha3_512};
+        let mut hasher = Sha3_512::new();
+        hasher.update(data.as_bytes());
+        if wrong_hash {
+            hasher.update(b"tampered");
+        }
+        let hash: String = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        let _ = write!(
+            x,
+            "<electronicInvoiceHash cryptoType=\"SHA3-512\">{hash}</electronicInvoiceHash>"
+        );
+    }
     x.push_str("</invoiceDataResult>");
     x
 }

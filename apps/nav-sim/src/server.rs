@@ -516,9 +516,9 @@ fn business(
         Body::Data(q) => {
             let found = store.by_number(taxpayer, &q)?;
             match single_document(&found)? {
-                Some(one) if !withheld(state, one) && !never_served(state, one) => {
-                    Ok(response::data_body(one, q.batch_index))
-                }
+                Some(one) if !withheld(state, one) && !never_served(state, one) => Ok(
+                    response::data_body(one, q.batch_index, wrong_hash(state, one)),
+                ),
                 _ => Ok(String::new()),
             }
         }
@@ -586,6 +586,15 @@ fn withheld(state: &SimState, s: &crate::store::StoredInvoice) -> bool {
 }
 
 /// The "listed, never served" drill: answered like an invoice NAV does not have.
+fn wrong_hash(state: &SimState, s: &crate::store::StoredInvoice) -> bool {
+    let wrong = s.invoice.completeness_indicator
+        && crate::drills::wrong_hash(state.config.seed, &state.faults(), s);
+    if wrong {
+        state.fault("wrong_electronic_invoice_hash");
+    }
+    wrong
+}
+
 fn never_served(state: &SimState, s: &crate::store::StoredInvoice) -> bool {
     let never = crate::drills::never_fetchable(state.config.seed, &state.faults(), s);
     if never {

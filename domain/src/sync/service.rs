@@ -434,7 +434,12 @@ where
         key: &InvoiceKey,
         digest: InvoiceDigest,
     ) -> Result<InvoiceRecord, SyncError> {
-        let document = self.nav.invoice_data(credentials, &key.id).await?;
+        let mut document = self.nav.invoice_data(credentials, &key.id).await?;
+        if let Some(hash) = &document.electronic_invoice_hash
+            && let Some(warning) = hash.mismatch_warning()
+        {
+            crate::push_warning(&mut document.invoice.warnings, warning);
+        }
         let archived = self
             .archive
             .put(key, document.invoice.issue_date, &document.xml)
@@ -444,6 +449,7 @@ where
             digest,
             invoice: document.invoice,
             document: archived,
+            electronic_invoice_hash: document.electronic_invoice_hash,
         })
     }
 

@@ -180,6 +180,7 @@ impl World {
             Ok(InvoiceDocument {
                 xml: format!("<InvoiceData>{}</InvoiceData>", id.invoice_number).into_bytes(),
                 invoice: invoice_for(id),
+                electronic_invoice_hash: None,
             })
         });
 
@@ -583,6 +584,7 @@ async fn an_unreadable_document_is_quarantined_with_its_reason_and_the_rest_is_s
             Ok(InvoiceDocument {
                 xml: b"<x/>".to_vec(),
                 invoice: invoice_for(id),
+                electronic_invoice_hash: None,
             })
         }
     });
@@ -597,6 +599,62 @@ async fn an_unreadable_document_is_quarantined_with_its_reason_and_the_rest_is_s
     let entry = stores.pending.values().next().unwrap();
     assert_eq!(entry.key.id.invoice_number.as_str(), "INV-00002");
     assert_eq!(entry.reason, "invalid invoice document: not an invoice");
+}
+
+#[tokio::test]
+async fn an_electronic_invoice_hash_is_stored_and_a_mismatch_is_a_warning_not_a_refusal() {
+    let world = World::new(invoices(3));
+    let p = world.ports().with_data(&world, |id| {
+        let verified = match id.invoice_number.as_str() {
+            "INV-00000" => Some(true),
+            "INV-00001" => Some(false),
+            _ => None,
+        };
+        Ok(InvoiceDocument {
+            xml: b"<x/>".to_vec(),
+            invoice: invoice_for(id),
+            electronic_invoice_hash: Some(crate::ElectronicInvoiceHash {
+                crypto_type: "SHA3-512".into(),
+                value: "AB12".into(),
+                verified,
+            }),
+        })
+    });
+    let (report, error) = p
+        .service()
+        .sync_direction(&credentials(), Direction::Inbound, &policy())
+        .await;
+    assert_eq!(error, None);
+    assert_eq!((report.new, report.pending), (3, 0));
+    let stores = world.stores.lock().unwrap();
+    let by_number = |n: &str| {
+        stores
+            .records
+            .values()
+            .find(|r| r.key.id.invoice_number.as_str() == n)
+            .unwrap()
+    };
+    let good = by_number("INV-00000");
+    assert_eq!(
+        good.electronic_invoice_hash.as_ref().unwrap().verified,
+        Some(true)
+    );
+    assert!(good.invoice.warnings.is_empty());
+    let bad = by_number("INV-00001");
+    assert_eq!(
+        bad.electronic_invoice_hash.as_ref().unwrap().verified,
+        Some(false)
+    );
+    assert_eq!(
+        bad.invoice.warnings,
+        vec!["electronicInvoiceHash (SHA3-512) does not match the invoice data NAV served"]
+    );
+    let unchecked = by_number("INV-00002");
+    assert_eq!(
+        unchecked.electronic_invoice_hash.as_ref().unwrap().verified,
+        None
+    );
+    assert!(unchecked.invoice.warnings.is_empty());
 }
 
 #[tokio::test]

@@ -228,6 +228,7 @@ pub fn record(spec: &Spec) -> InvoiceRecord {
         digest,
         invoice,
         document,
+        electronic_invoice_hash: None,
     }
 }
 

@@ -194,6 +194,7 @@ async fn a_sync_crashed_mid_batch_and_run_again_stores_each_invoice_once() {
                 InvoiceDocument {
                     xml,
                     invoice: rec.invoice,
+                    electronic_invoice_hash: None,
                 },
             )
         })

@@ -100,6 +100,8 @@ pub struct InvoiceDataResponse {
     /// Whether NAV sent the document gzip-compressed.
     pub compressed_content_indicator: bool,
     pub electronic_invoice_hash: Option<HashValue>,
+    /// [`RawInvoiceData::hash_matches_data`]: checked here, where the base64 is still at hand.
+    pub hash_matches_data: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -203,7 +205,9 @@ impl NavClient {
             return Ok(None);
         };
         let xml = self.decode(&raw)?;
+        let hash_matches_data = raw.hash_matches_data();
         Ok(Some(InvoiceDataResponse {
+            hash_matches_data,
             xml,
             audit: raw.audit,
             compressed_content_indicator: raw.compressed_content_indicator,

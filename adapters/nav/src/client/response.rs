@@ -388,11 +388,34 @@ fn parse_invoice_data(root: &Element) -> Result<Option<RawInvoiceData>, String> 
             original_request_version: required(audit, "originalRequestVersion")?,
         },
         compressed_content_indicator: bool_or(result, "compressedContentIndicator", false)?,
+        // Cut to the XSD's bounds (SimpleText50/512): an over-long value then fails to verify
+        // rather than refusing the invoice.
         electronic_invoice_hash: result.child("electronicInvoiceHash").map(|h| HashValue {
-            crypto_type: h.attribute("cryptoType").unwrap_or("").to_owned(),
-            value: h.text.trim().to_owned(),
+            crypto_type: bounded(h.attribute("cryptoType").unwrap_or("").trim(), 50),
+            value: bounded(h.text.trim(), 512),
         }),
     }))
+}
+
+fn bounded(s: &str, max_chars: usize) -> String {
+    s.chars().take(max_chars).collect()
+}
+
+impl RawInvoiceData {
+    /// Whether `electronicInvoiceHash` is the upper-case SHA3-512 of the base64 `invoiceData`
+    /// as served (spec 1.8.5.2 note 2, error 28); `None` when there is no hash or it names
+    /// another algorithm. Only meaningful when the document's `completenessIndicator` is true:
+    /// otherwise the hash is of a file NAV never sees.
+    pub fn hash_matches_data(&self) -> Option<bool> {
+        use sha3::{Digest, Sha3_512};
+        let hash = self.electronic_invoice_hash.as_ref()?;
+        if !hash.crypto_type.eq_ignore_ascii_case("SHA3-512") {
+            return None;
+        }
+        let digest = Sha3_512::digest(self.invoice_data.trim().as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02X}")).collect();
+        Some(hex.eq_ignore_ascii_case(&hash.value))
+    }
 }
 
 /// `invoiceCheckResult`.
@@ -507,4 +530,60 @@ fn parse_taxpayer(root: &Element) -> Result<TaxpayerInfo, String> {
         validity: optional::<XsBool>(root, "taxpayerValidity")?.map(|b| b.0),
         data,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// base64 of `<InvoiceData/>`, and its upper-case SHA3-512 (by Python's hashlib).
+    const DATA: &str = "PEludm9pY2VEYXRhLz4=";
+    const SHA3: &str = "D5E0D2E99DC682036D4F7714C7B887362CFA04462F539778D8EC01FC664D7CA12739DA5761E909D4E43E3247426D8544F3860408BB9F9B5A42D51FD92824A80E";
+
+    fn data_result(hash: &str) -> RawInvoiceData {
+        let xml = format!(
+            "<QueryInvoiceDataResponse><invoiceDataResult><invoiceData>{DATA}</invoiceData>\
+             <auditData><insdate>2024-02-28T10:11:12Z</insdate><insCusUser>user000001</insCusUser>\
+             <source>XML</source><originalRequestVersion>3.0</originalRequestVersion></auditData>\
+             <compressedContentIndicator>false</compressedContentIndicator>{hash}\
+             </invoiceDataResult></QueryInvoiceDataResponse>"
+        );
+        let root = crate::client::tree::parse(xml.as_bytes()).unwrap();
+        invoice_data(&root).unwrap().unwrap()
+    }
+
+    #[test]
+    fn electronic_invoice_hash_is_read_and_checked_against_the_base64_as_served() {
+        let raw = data_result(&format!(
+            "<electronicInvoiceHash cryptoType=\"SHA3-512\">{SHA3}</electronicInvoiceHash>"
+        ));
+        assert_eq!(
+            raw.electronic_invoice_hash,
+            Some(HashValue {
+                crypto_type: "SHA3-512".into(),
+                value: SHA3.into()
+            })
+        );
+        assert_eq!(raw.hash_matches_data(), Some(true));
+
+        let wrong = data_result(&format!(
+            "<electronicInvoiceHash cryptoType=\"SHA3-512\">{}</electronicInvoiceHash>",
+            SHA3.replace('D', "E")
+        ));
+        assert_eq!(wrong.hash_matches_data(), Some(false));
+    }
+
+    #[test]
+    fn an_unknown_crypto_type_is_kept_unchecked_and_values_are_bounded() {
+        let long = "A".repeat(600);
+        let raw = data_result(&format!(
+            "<electronicInvoiceHash cryptoType=\"MD5\">{long}</electronicInvoiceHash>"
+        ));
+        let hash = raw.electronic_invoice_hash.clone().unwrap();
+        assert_eq!(hash.crypto_type, "MD5");
+        assert_eq!(hash.value.len(), 512);
+        assert_eq!(raw.hash_matches_data(), None);
+        assert_eq!(data_result("").electronic_invoice_hash, None);
+        assert_eq!(data_result("").hash_matches_data(), None);
+    }
 }

@@ -1,6 +1,7 @@
 //! The domain's [`NavSource`] port on top of the client.
 
 use async_trait::async_trait;
+use navsync_domain::ElectronicInvoiceHash;
 use navsync_domain::ports::{DigestPage, InvoiceDocument, NavError, NavSource};
 use navsync_domain::sync::Window;
 use navsync_domain::{Direction, InvoiceId, NavCredentials};
@@ -59,9 +60,20 @@ impl NavSource for NavClient {
             NavError::InvalidDocument(format!("invoice {}: {e}", id.invoice_number))
         })?;
         let invoice = select_part(parsed.invoices, id).map_err(NavError::from)?;
+        let electronic_invoice_hash = response.electronic_invoice_hash.map(|h| {
+            ElectronicInvoiceHash {
+                crypto_type: h.crypto_type,
+                value: h.value,
+                // With completenessIndicator false the hash is of a file NAV never sees.
+                verified: response
+                    .hash_matches_data
+                    .filter(|_| invoice.completeness_indicator),
+            }
+        });
         Ok(InvoiceDocument {
             xml: response.xml,
             invoice,
+            electronic_invoice_hash,
         })
     }
 }

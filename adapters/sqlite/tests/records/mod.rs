@@ -193,6 +193,7 @@ pub fn record(
             size: 0,
         },
         key,
+        electronic_invoice_hash: None,
     }
 }
 
