@@ -2,8 +2,12 @@
 //!
 //! Requests are small (NAV caps a body at 10 MB) and the simulator needs random access to a
 //! handful of elements, so a tree is simpler than a streaming parse. Limits keep hostile input
-//! from costing more than the body itself: no DTD (so no entity expansion), bounded depth and
-//! element count.
+//! from costing more than the body itself: no DTD (so no entity expansion), bounded depth,
+//! element count and attributes per element, and every pass linear (attributes are read
+//! without quick-xml's duplicate check, which compares each with every earlier one; a hash set
+//! finds duplicates). Characters XML 1.0 forbids are refused, raw or as references.
+
+use std::collections::HashSet;
 
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -16,6 +20,9 @@ pub const NS_DATA: &str = "http://schemas.nav.gov.hu/OSA/3.0/data";
 
 const MAX_DEPTH: usize = 32;
 const MAX_ELEMENTS: usize = 10_000;
+/// NAV's API schema declares no attributes; a request's root carries a few namespace
+/// declarations. This also bounds the namespace bindings in scope (depth × this).
+const MAX_ATTRIBUTES: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
@@ -55,6 +62,12 @@ pub struct NotWellFormed(pub String);
 pub fn parse(body: &[u8]) -> Result<Element, NotWellFormed> {
     let text = std::str::from_utf8(body)
         .map_err(|e| NotWellFormed(format!("the body is not UTF-8: {e}")))?;
+    if let Some((at, c)) = text.char_indices().find(|&(_, c)| !xml_char(c)) {
+        return Err(NotWellFormed(format!(
+            "character U+{:04X} at byte {at} is not allowed in XML 1.0",
+            u32::from(c)
+        )));
+    }
     let mut reader = NsReader::from_str(text);
     reader.config_mut().trim_text(false);
     let mut stack: Vec<Element> = Vec::new();
@@ -96,8 +109,20 @@ pub fn parse(body: &[u8]) -> Result<Element, NotWellFormed> {
                 };
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 let mut attrs = Vec::new();
-                for a in e.attributes() {
+                let mut seen = HashSet::new();
+                for a in e.attributes().with_checks(false) {
                     let a = a.map_err(|e| NotWellFormed(format!("bad attribute: {e}")))?;
+                    if seen.len() == MAX_ATTRIBUTES {
+                        return Err(NotWellFormed(format!(
+                            "<{name}> has more than {MAX_ATTRIBUTES} attributes"
+                        )));
+                    }
+                    if !seen.insert(a.key.into_inner()) {
+                        return Err(NotWellFormed(format!(
+                            "attribute {} appears twice in <{name}>",
+                            String::from_utf8_lossy(a.key.as_ref())
+                        )));
+                    }
                     let key = a.key.as_ref();
                     if key.starts_with(b"xmlns") {
                         continue;
@@ -105,6 +130,7 @@ pub fn parse(body: &[u8]) -> Result<Element, NotWellFormed> {
                     let value = a
                         .unescape_value()
                         .map_err(|e| NotWellFormed(format!("bad attribute value: {e}")))?;
+                    refuse_referenced(&value)?;
                     attrs.push((
                         String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned(),
                         value.into_owned(),
@@ -154,6 +180,7 @@ pub fn parse(body: &[u8]) -> Result<Element, NotWellFormed> {
                         }
                     }
                 };
+                refuse_referenced(&s)?;
                 push_text(&mut stack, &s)?;
             }
             Event::CData(c) => {
@@ -168,6 +195,23 @@ pub fn parse(body: &[u8]) -> Result<Element, NotWellFormed> {
         return Err(NotWellFormed("the document ends inside an element".into()));
     }
     root.ok_or_else(|| NotWellFormed("no root element".into()))
+}
+
+/// XML 1.0's `Char`: tab, line feed, carriage return, and the rest of Unicode except the
+/// other C0 controls, surrogates (no `char` is one) and U+FFFE/U+FFFF.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// The body held no forbidden character, so one in resolved text came from a reference.
+fn refuse_referenced(s: &str) -> Result<(), NotWellFormed> {
+    match s.chars().find(|&c| !xml_char(c)) {
+        Some(c) => Err(NotWellFormed(format!(
+            "a character reference to U+{:04X} is not allowed in XML 1.0",
+            u32::from(c)
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn push_text(stack: &mut [Element], s: &str) -> Result<(), NotWellFormed> {
@@ -225,5 +269,42 @@ mod tests {
         assert!(parse(b"<r/><r/>").is_err());
         let deep = "<a>".repeat(100) + &"</a>".repeat(100);
         assert!(parse(deep.as_bytes()).unwrap_err().0.contains("too large"));
+    }
+
+    #[test]
+    fn refuses_forbidden_characters_and_attribute_floods() {
+        let refused = |body: &[u8]| parse(body).unwrap_err().0;
+        assert_eq!(
+            refused(b"<r>a\0b</r>"),
+            "character U+0000 at byte 4 is not allowed in XML 1.0"
+        );
+        assert_eq!(
+            refused(b"<r k=\"\x01\"/>"),
+            "character U+0001 at byte 6 is not allowed in XML 1.0"
+        );
+        assert_eq!(
+            refused(b"<r>&#1;</r>"),
+            "a character reference to U+0001 is not allowed in XML 1.0"
+        );
+        assert_eq!(
+            refused(b"<r k=\"&#x1F;\"/>"),
+            "a character reference to U+001F is not allowed in XML 1.0"
+        );
+        assert!(parse(b"<r k=\"a&#9;b\">&#10;</r>").is_ok());
+        // 200,000 attributes or namespace declarations: refused at the limit, without the
+        // pairwise duplicate check.
+        for name in ["a", "xmlns:p"] {
+            let flood: String = (0..200_000)
+                .map(|i| format!(" {name}{i}=\"urn:v\""))
+                .collect();
+            assert_eq!(
+                refused(format!("<r{flood}/>").as_bytes()),
+                "<r> has more than 64 attributes"
+            );
+        }
+        assert_eq!(
+            refused(b"<r a=\"1\" a=\"2\"/>"),
+            "attribute a appears twice in <r>"
+        );
     }
 }
