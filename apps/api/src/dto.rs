@@ -536,7 +536,23 @@ pub struct InvoiceDetailDto {
     /// At most 20, each at most 300 characters.
     pub warnings: Vec<String>,
     pub document: DocumentDto,
+    /// NAV's `electronicInvoiceHash`, when it sent one. With `completeness_indicator` true the
+    /// data report is the invoice itself and this hash proves the archived copy intact.
+    pub electronic_invoice_hash: Option<ElectronicInvoiceHashDto>,
     pub chain: ChainDto,
+}
+
+/// NAV's `electronicInvoiceHash`.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ElectronicInvoiceHashDto {
+    /// The algorithm as NAV named it: `SHA3-512`, `SHA-256`, or another value kept as text.
+    pub crypto_type: String,
+    /// The hash, hex, as NAV sent it.
+    pub value: String,
+    /// `true`: recomputed over the invoice data NAV served and matched; `false`: it did not
+    /// (the invoice carries a warning); null: cannot be checked here (an unknown algorithm,
+    /// or a hash of an external file when the data report is not the invoice).
+    pub verified: Option<bool>,
 }
 
 impl InvoiceDetailDto {
@@ -573,6 +589,13 @@ impl InvoiceDetailDto {
                 size: record.document.size,
                 href: paths::document(&record.key),
             },
+            electronic_invoice_hash: record.electronic_invoice_hash.as_ref().map(|h| {
+                ElectronicInvoiceHashDto {
+                    crypto_type: h.crypto_type.clone(),
+                    value: h.value.clone(),
+                    verified: h.verified,
+                }
+            }),
             chain: chain.into(),
         }
     }

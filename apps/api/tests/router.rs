@@ -861,3 +861,39 @@ async fn an_invoices_warnings_are_in_its_detail() {
     let r = app.get(&detail(&plain), Some(&token)).await;
     assert_eq!(r.json()["warnings"], serde_json::json!([]));
 }
+
+/// An electronic invoice's hash is shown with it, with whether it was verified.
+#[tokio::test]
+async fn an_invoices_electronic_invoice_hash_is_in_its_detail() {
+    let app = TestApp::start().await;
+    let mut electronic = record(&Spec::new(app.a, Direction::Outbound, "EL/1"));
+    electronic.invoice.completeness_indicator = true;
+    electronic.electronic_invoice_hash = Some(navsync_domain::ElectronicInvoiceHash {
+        crypto_type: "SHA3-512".into(),
+        value: "AB12CD".into(),
+        verified: Some(false),
+    });
+    let plain = record(&Spec::new(app.a, Direction::Outbound, "PLAIN/1"));
+    app.store
+        .put_many(&[electronic.clone(), plain.clone()])
+        .await
+        .unwrap();
+    let detail = |r: &InvoiceRecord| {
+        format!(
+            "/v1/taxpayers/{}/invoices/OUTBOUND/{}/{}",
+            app.a,
+            r.key.id.supplier_tax_number,
+            percent(r.key.id.invoice_number.as_str())
+        )
+    };
+    let token = app.reader_of(app.a);
+    let r = app.get(&detail(&electronic), Some(&token)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json()["electronic_invoice_hash"],
+        serde_json::json!({"crypto_type": "SHA3-512", "value": "AB12CD", "verified": false})
+    );
+    let r = app.get(&detail(&plain), Some(&token)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["electronic_invoice_hash"], Value::Null);
+}
