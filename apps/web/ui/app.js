@@ -67,6 +67,15 @@ function showBanner(message, kind = 'error') {
 
 function hideBanner() { banner.hidden = true; }
 
+// NAV's electronicInvoiceHash: with completenessIndicator true it is what proves the archived
+// copy is the invoice, so say whether it checked out.
+function electronicHash(eh) {
+  if (!eh) return null;
+  const state = eh.verified === true ? t('detail.eHashOk') : eh.verified === false ? t('detail.eHashBad') : t('detail.eHashUnchecked');
+  return h('p', { class: eh.verified === false ? 'doc-meta warn' : 'doc-meta' }, `${t('detail.eHash')} (${eh.crypto_type}): `,
+    h('code', {}, eh.value), ` · ${state}`);
+}
+
 function errorMessage(e) {
   if (e instanceof api.ApiError) {
     if (e.status === 0) return t('error.network');
@@ -554,7 +563,8 @@ function renderDetail(path, params) {
           h('td', { class: 'num' }, fmt.money(v.net, inv.currency)), h('td', { class: 'num' }, fmt.money(v.vat, inv.currency)),
           h('td', { class: 'num' }, fmt.huf(v.net_huf)), h('td', { class: 'num' }, fmt.huf(v.vat_huf)))))))),
       chainSection(inv, selfHref),
-      h('p', { class: 'doc-meta' }, `${t('detail.sha')}: `, h('code', {}, inv.document.sha256), ` · ${t('detail.size')}: ${fmt.bytes(inv.document.size)}`));
+      h('p', { class: 'doc-meta' }, `${t('detail.sha')}: `, h('code', {}, inv.document.sha256), ` · ${t('detail.size')}: ${fmt.bytes(inv.document.size)}`),
+      electronicHash(inv.electronic_invoice_hash));
     body.setAttribute('aria-busy', 'false');
     document.title = `${inv.invoice_number} — navsync`;
   }).catch((e) => {
