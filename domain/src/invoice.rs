@@ -521,4 +521,24 @@ mod tests {
         assert!("é".repeat(50).parse::<InvoiceNumber>().is_ok());
         assert!("é".repeat(51).parse::<InvoiceNumber>().is_err());
     }
+
+    #[test]
+    fn a_record_stored_before_the_electronic_invoice_hash_still_loads() {
+        let mut record = crate::sample::record(Direction::Outbound, "OLD/1");
+        let old = serde_json::to_value(&record).unwrap();
+        assert!(old.get("electronic_invoice_hash").is_none());
+        let loaded: InvoiceRecord = serde_json::from_value(old).unwrap();
+        assert_eq!(loaded, record);
+
+        record.electronic_invoice_hash = Some(ElectronicInvoiceHash {
+            crypto_type: "SHA3-512".into(),
+            value: "AB12".into(),
+            verified: Some(true),
+        });
+        let json = serde_json::to_string(&record).unwrap();
+        assert_eq!(
+            serde_json::from_str::<InvoiceRecord>(&json).unwrap(),
+            record
+        );
+    }
 }
