@@ -1,14 +1,17 @@
 //! Parse time of hostile documents at growing sizes: many attributes on the root or on a leaf,
-//! many namespace declarations, many elements. The point is the growth from one size to the
+//! many namespace declarations, many elements; each under the default limits (which refuse
+//! more than 256 attributes on an element) and with the attribute limit off, which shows the
+//! cost of reading them all. The point is the growth from one size to the
 //! next (linear, not quadratic), so each figure is the parsing thread's CPU time, which holds
 //! on a machine shared with other work. Figures are in docs/benchmarks.md.
 //!
-//! Run: `cargo run --release -p navsync-nav --example hostile_parse [-- 10000 40000 200000]`
+//! Run: `cargo run --release -p navsync-nav --example hostile_parse [-- 10000 40000 200000]` (the before
+//! figures: the same at commit 125fc55~1 with `parse_invoice_data`, which had no limit)
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use navsync_nav::invoice::parse_invoice_data;
+use navsync_nav::invoice::{ParseLimits, parse_invoice_data_with};
 
 fn sample() -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -91,25 +94,36 @@ fn main() {
         sizes
     };
     let base = sample();
-    println!("| shape | n | bytes | CPU ms | result |");
-    println!("|---|---:|---:|---:|---|");
+    println!("| shape | n | attribute limit | bytes | CPU ms | result |");
+    println!("|---|---:|---:|---:|---:|---|");
     for &n in &sizes {
         for (shape, xml) in shapes(&base, n) {
-            let start = thread_cpu_time();
-            let result = parse_invoice_data(xml.as_bytes());
-            let took = thread_cpu_time() - start;
-            let outcome = match result {
-                Ok(data) => format!("read ({} warnings)", data.invoices[0].warnings.len()),
-                Err(e) => {
-                    let line = e.to_string();
-                    format!("refused: {}", line.chars().take(70).collect::<String>())
-                }
-            };
-            println!(
-                "| {shape} | {n} | {} | {:.1} | {outcome} |",
-                xml.len(),
-                took.as_secs_f64() * 1e3
-            );
+            for (limit, limits) in [
+                ("256", ParseLimits::default()),
+                (
+                    "off",
+                    ParseLimits {
+                        max_attributes: usize::MAX,
+                        ..ParseLimits::default()
+                    },
+                ),
+            ] {
+                let start = thread_cpu_time();
+                let result = parse_invoice_data_with(xml.as_bytes(), &limits);
+                let took = thread_cpu_time() - start;
+                let outcome = match result {
+                    Ok(data) => format!("read ({} warnings)", data.invoices[0].warnings.len()),
+                    Err(e) => {
+                        let line = e.to_string();
+                        format!("refused: {}", line.chars().take(70).collect::<String>())
+                    }
+                };
+                println!(
+                    "| {shape} | {n} | {limit} | {} | {:.1} | {outcome} |",
+                    xml.len(),
+                    took.as_secs_f64() * 1e3
+                );
+            }
         }
     }
 }

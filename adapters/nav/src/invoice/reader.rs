@@ -233,21 +233,35 @@ impl<'a> Pass<'a> {
     /// most `max_attributes`, no name twice, values holding only references that resolve to
     /// characters XML allows. `position` is where its start tag begins.
     fn attributes(&self, e: &BytesStart<'_>, position: u64) -> Result<(), ParseError> {
-        // Nearly every element has none: no set is allocated for them.
-        let mut seen: HashSet<&[u8]> = HashSet::new();
+        // A real element has a handful at most: those are compared with each other in place,
+        // and only past `FEW` go into a hash set (so no allocation for ordinary elements).
+        const FEW: usize = 8;
+        let mut few: [&[u8]; FEW] = [&[]; FEW];
+        let mut many: HashSet<&[u8]> = HashSet::new();
+        let mut count = 0;
         for attr in e.attributes().with_checks(false) {
             let attr = attr.map_err(|err| ParseError::Xml {
                 position,
                 message: format!("attributes of {}: {err}", self.path()),
             })?;
-            if seen.len() == self.max_attributes {
+            if count == self.max_attributes {
                 return Err(ParseError::TooManyAttributes {
                     max: self.max_attributes,
                     path: self.path().to_string(),
                 });
             }
             let name = attr.key.into_inner();
-            if !seen.insert(name) {
+            let duplicate = if count < FEW {
+                few[count] = name;
+                few[..count].contains(&name)
+            } else {
+                if count == FEW {
+                    many.extend(few);
+                }
+                !many.insert(name)
+            };
+            count += 1;
+            if duplicate {
                 return Err(ParseError::DuplicateAttribute {
                     name: short(&String::from_utf8_lossy(name)),
                     path: self.path().to_string(),
