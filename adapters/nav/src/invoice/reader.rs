@@ -238,8 +238,7 @@ impl<'a> Pass<'a> {
         const FEW: usize = 8;
         let mut few: [&[u8]; FEW] = [&[]; FEW];
         let mut many: HashSet<&[u8]> = HashSet::new();
-        let mut count = 0;
-        for attr in e.attributes().with_checks(false) {
+        for (count, attr) in e.attributes().with_checks(false).enumerate() {
             let attr = attr.map_err(|err| ParseError::Xml {
                 position,
                 message: format!("attributes of {}: {err}", self.path()),
@@ -260,7 +259,6 @@ impl<'a> Pass<'a> {
                 }
                 !many.insert(name)
             };
-            count += 1;
             if duplicate {
                 return Err(ParseError::DuplicateAttribute {
                     name: short(&String::from_utf8_lossy(name)),
