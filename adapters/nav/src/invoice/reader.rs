@@ -457,15 +457,28 @@ pub(crate) fn xml_char(c: char) -> bool {
 /// starts with a byte below 0x20 (the C0 controls) or 0xEF (U+FFFE and U+FFFF, `EF BF BE/BF`);
 /// valid UTF-8 holds no surrogates.
 pub(crate) fn forbidden_char(xml: &[u8]) -> Option<(usize, u32)> {
-    xml.iter().enumerate().find_map(|(i, &b)| match b {
-        b'\t' | b'\n' | b'\r' => None,
-        0..=0x1F => Some((i, u32::from(b))),
-        0xEF => match xml.get(i + 1..i + 3) {
-            Some([0xBF, last @ (0xBE | 0xBF)]) => Some((i, 0xFFFE + u32::from(*last - 0xBE))),
-            _ => None,
-        },
-        _ => None,
-    })
+    const CHUNK: usize = 64;
+    // Every document is scanned, so the common case is a branch-free test of each chunk that
+    // the compiler vectorises; the exact look runs only in a chunk that may hold one.
+    let suspect = |b: u8| ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')) | (b == 0xEF);
+    for (n, chunk) in xml.chunks(CHUNK).enumerate() {
+        if !chunk.iter().fold(false, |hit, &b| hit | suspect(b)) {
+            continue;
+        }
+        for i in n * CHUNK..n * CHUNK + chunk.len() {
+            match xml[i] {
+                b'\t' | b'\n' | b'\r' => {}
+                b @ 0..=0x1F => return Some((i, u32::from(b))),
+                0xEF => {
+                    if let Some([0xBF, last @ (0xBE | 0xBF)]) = xml.get(i + 1..i + 3) {
+                        return Some((i, 0xFFFE + u32::from(*last - 0xBE)));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    None
 }
 
 /// A name from the document, cut to 40 characters for a one-line error.
@@ -505,6 +518,15 @@ mod tests {
         assert_eq!(forbidden_char("x\u{FFFE}".as_bytes()), Some((1, 0xFFFE)));
         assert_eq!(forbidden_char("x\u{FFFF}".as_bytes()), Some((1, 0xFFFF)));
         assert_eq!(forbidden_char("\u{FFFD}\u{EFBF}".as_bytes()), None);
+        // Across the scan's 64-byte chunks: the last byte of one, a character split by one.
+        let mut at_63 = vec![b'a'; 100];
+        at_63[63] = 0x0B;
+        assert_eq!(forbidden_char(&at_63), Some((63, 0x0B)));
+        let split = format!("{}\u{FFFF}tail", "é".repeat(31));
+        assert_eq!(split.find('\u{FFFF}'), Some(62));
+        assert_eq!(forbidden_char(split.as_bytes()), Some((62, 0xFFFF)));
+        let indented = "\t\t<a>\r\n".repeat(50);
+        assert_eq!(forbidden_char(indented.as_bytes()), None);
     }
 
     #[test]
