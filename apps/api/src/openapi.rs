@@ -36,7 +36,7 @@ use crate::routes;
         crate::params::CsvDialect,
         crate::params::Delivery,
     )),
-    modifiers(&BearerAuth, &ErrorDescriptions),
+    modifiers(&BearerAuth, &HeadLimits, &ErrorDescriptions),
     tags(
         (name = "invoices", description = "A taxpayer's invoices"),
         (name = "sync", description = "Syncing from NAV"),
@@ -65,6 +65,37 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Every operation may be answered 414 or 431 before any route sees it: `navsync serve`
+/// limits the request target and headers (API Gateway has limits of its own).
+struct HeadLimits;
+
+impl Modify for HeadLimits {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = || {
+            ResponseBuilder::new()
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [&mut item.get, &mut item.post];
+            for op in ops.into_iter().flatten() {
+                for status in ["414", "431"] {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem().into());
+                }
+            }
+        }
+    }
+}
+
 /// Fills the description of each error response left blank with what that status means
 /// here, so every operation says the same thing about the same status.
 struct ErrorDescriptions;
@@ -86,7 +117,9 @@ impl Modify for ErrorDescriptions {
                             "401" => "No bearer token, or it is invalid or expired (`WWW-Authenticate: Bearer`)",
                             "403" => "The token does not grant this taxpayer (decided from the token alone, before any lookup)",
                             "404" => "No such resource for this taxpayer",
+                            "414" => "The request target is longer than the server reads (e.g. an over-long parameter)",
                             "429" => "Too many requests; `Retry-After` says when to retry",
+                            "431" => "Too many or too large request headers",
                             "503" => "A store, the archive or the token keys are unavailable; `Retry-After` says when to retry",
                             _ => "",
                         }

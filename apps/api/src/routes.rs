@@ -60,6 +60,18 @@ pub(crate) async fn health() -> Json<HealthDto> {
     })
 }
 
+/// What kind of JSON value `v` is, for an error message.
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
 #[utoipa::path(
     get, path = "/v1/me", tag = "meta",
     summary = "The caller",
@@ -465,14 +477,22 @@ pub(crate) async fn sync_now<B: Backend>(
     let req: SyncRequestDto = if body.iter().all(u8::is_ascii_whitespace) {
         SyncRequestDto::default()
     } else {
-        serde_json::from_slice::<Option<SyncRequestDto>>(&body)
-            .map(Option::unwrap_or_default)
-            .map_err(|e| {
+        // Through a Value first: serde would also read a struct from a JSON array.
+        let invalid = |e: &dyn std::fmt::Display| {
             Problem::invalid_parameter(
                 "body",
-                format!("body must be JSON like {{\"directions\":[\"INBOUND\"],\"lookback_days\":7}}: {e}"),
+                format!(
+                    "body must be a JSON object like {{\"directions\":[\"INBOUND\"],\"lookback_days\":7}}: {e}"
+                ),
             )
-        })?
+        };
+        match serde_json::from_slice::<serde_json::Value>(&body).map_err(|e| invalid(&e))? {
+            serde_json::Value::Null => SyncRequestDto::default(),
+            value @ serde_json::Value::Object(_) => {
+                serde_json::from_value(value).map_err(|e| invalid(&e))?
+            }
+            other => return Err(invalid(&format!("got {}", json_kind(&other)))),
+        }
     };
     let lookback = req
         .lookback_days

@@ -630,6 +630,12 @@ async fn sync_status_shows_the_watermark_and_admins_can_sync_now() {
     app.post(&uri, Some(&admin), "{not json")
         .await
         .problem(400, Some("body"));
+    // serde would read the struct from an array; the body must be an object (or null).
+    for not_an_object in ["[null, null]", "[]", "7", r#""INBOUND""#, "true"] {
+        app.post(&uri, Some(&admin), not_an_object)
+            .await
+            .problem(400, Some("body"));
+    }
     let r = app
         .post(
             &uri,
@@ -653,6 +659,9 @@ async fn sync_status_shows_the_watermark_and_admins_can_sync_now() {
         ),
         (vec![Direction::Inbound], Some(3))
     );
+    // JSON null is no body: the defaults.
+    assert_eq!(app.post(&uri, Some(&admin), "null").await.status, 202);
+    assert_eq!(app.trigger.0.lock().unwrap().len(), 3);
 }
 
 /// A clock the test moves by hand, so the limiter's answers are exact.
