@@ -678,3 +678,21 @@ fn characters_xml_forbids_are_refused_by_name_raw_or_as_references() {
         Some("Értékesítő\tKft\n\rx")
     );
 }
+
+/// The schema's `xs:int` allows a modification index of 2,147,483,647; the reader takes it as
+/// it is, and nothing downstream is sized by it (the chain view's router test opens such a chain).
+#[test]
+fn the_largest_modification_index_the_schema_allows_is_read_as_is() {
+    let xml = sample_text("Modositas es ervenytelenites 1.xml").replace(
+        "<modificationIndex>1</modificationIndex>",
+        "<modificationIndex>2147483647</modificationIndex>",
+    );
+    let data = parse_invoice_data(xml.as_bytes()).unwrap();
+    let modification = data.invoices[0].modification.as_ref().unwrap();
+    assert_eq!(modification.modification_index, 2_147_483_647);
+    assert!(
+        data.invoices[0].warnings.is_empty(),
+        "{:?}",
+        data.invoices[0].warnings
+    );
+}
