@@ -65,6 +65,17 @@ async fn all_pages(app: &TestApp, base: &str, token: &str) -> Vec<Value> {
     panic!("listing never ended");
 }
 
+/// The detail path of a stored invoice, its number percent-encoded.
+fn detail_path(r: &InvoiceRecord) -> String {
+    format!(
+        "/v1/taxpayers/{}/invoices/{}/{}/{}",
+        r.key.taxpayer,
+        r.key.id.direction,
+        r.key.id.supplier_tax_number,
+        percent(r.key.id.invoice_number.as_str())
+    )
+}
+
 fn percent(s: &str) -> String {
     s.bytes()
         .map(|b| {
@@ -164,15 +175,6 @@ async fn opens_an_invoice_with_its_chain_by_an_encoded_number() {
                 && r.key.id.invoice_number.as_str() == "SZ-2024/032"
         })
         .unwrap();
-    let detail_path = |r: &InvoiceRecord| {
-        format!(
-            "/v1/taxpayers/{}/invoices/{}/{}/{}",
-            app.a,
-            r.key.id.direction,
-            r.key.id.supplier_tax_number,
-            percent(r.key.id.invoice_number.as_str())
-        )
-    };
     let r = app.get(&detail_path(modify), Some(&token)).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let d = r.json();
@@ -282,13 +284,7 @@ async fn opens_an_invoice_with_its_chain_by_an_encoded_number() {
         .iter()
         .find(|r| r.key.taxpayer == app.a && r.key.id.batch_index.is_some())
         .unwrap();
-    let path = format!(
-        "/v1/taxpayers/{}/invoices/{}/{}/{}",
-        app.a,
-        batch.key.id.direction,
-        batch.key.id.supplier_tax_number,
-        percent(batch.key.id.invoice_number.as_str())
-    );
+    let path = detail_path(batch);
     app.get(&path, Some(&token)).await.problem(404, None);
     let r = app.get(&format!("{path}?batch=2"), Some(&token)).await;
     assert_eq!(r.json()["batch_index"], 2);
@@ -817,15 +813,7 @@ async fn a_chain_with_modification_index_i32_max_opens_with_a_small_answer() {
         .await
         .unwrap();
     let r = app
-        .get(
-            &format!(
-                "/v1/taxpayers/{}/invoices/OUTBOUND/{}/{}",
-                app.a,
-                modification.key.id.supplier_tax_number,
-                percent("HUGE/1-M")
-            ),
-            Some(&app.reader_of(app.a)),
-        )
+        .get(&detail_path(&modification), Some(&app.reader_of(app.a)))
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.body.len() < 16 * 1024, "{} bytes", r.body.len());
@@ -852,22 +840,14 @@ async fn an_invoices_warnings_are_in_its_detail() {
         .put_many(&[odd.clone(), plain.clone()])
         .await
         .unwrap();
-    let detail = |r: &InvoiceRecord| {
-        format!(
-            "/v1/taxpayers/{}/invoices/OUTBOUND/{}/{}",
-            app.a,
-            r.key.id.supplier_tax_number,
-            percent(r.key.id.invoice_number.as_str())
-        )
-    };
     let token = app.reader_of(app.a);
-    let r = app.get(&detail(&odd), Some(&token)).await;
+    let r = app.get(&detail_path(&odd), Some(&token)).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(
         r.json()["warnings"],
         serde_json::json!(["customer tax number 12345678: check digit should be 6"])
     );
-    let r = app.get(&detail(&plain), Some(&token)).await;
+    let r = app.get(&detail_path(&plain), Some(&token)).await;
     assert_eq!(r.json()["warnings"], serde_json::json!([]));
 }
 
@@ -887,22 +867,14 @@ async fn an_invoices_electronic_invoice_hash_is_in_its_detail() {
         .put_many(&[electronic.clone(), plain.clone()])
         .await
         .unwrap();
-    let detail = |r: &InvoiceRecord| {
-        format!(
-            "/v1/taxpayers/{}/invoices/OUTBOUND/{}/{}",
-            app.a,
-            r.key.id.supplier_tax_number,
-            percent(r.key.id.invoice_number.as_str())
-        )
-    };
     let token = app.reader_of(app.a);
-    let r = app.get(&detail(&electronic), Some(&token)).await;
+    let r = app.get(&detail_path(&electronic), Some(&token)).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(
         r.json()["electronic_invoice_hash"],
         serde_json::json!({"crypto_type": "SHA3-512", "value": "AB12CD", "verified": false})
     );
-    let r = app.get(&detail(&plain), Some(&token)).await;
+    let r = app.get(&detail_path(&plain), Some(&token)).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["electronic_invoice_hash"], Value::Null);
 }
