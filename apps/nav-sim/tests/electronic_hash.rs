@@ -6,7 +6,7 @@ use chrono::Utc;
 use navsync_domain::ports::NavSource;
 use navsync_domain::{Direction, InvoiceId, NavCredentials, Secret};
 use navsync_nav::client::SoftwareOperation;
-use navsync_nav::{ClientConfig, Endpoint, NavClient, Software, SoftwareConfig};
+use navsync_nav::{ClientConfig, Endpoint, NavClient, Software};
 use navsync_nav_sim::{Faults, SimConfig};
 
 const SAMPLE: &str = "Belfoldi termekertekesites.xml";
@@ -53,17 +53,7 @@ async fn served_hash(name: &str, wrong_hash_share: f64) -> navsync_domain::Elect
         .into_iter()
         .find(|t| t.tax_number == "99999999")
         .expect("the sample's supplier has a technical user");
-    let software = Software::new(SoftwareConfig {
-        software_id: "NAVSYNCE2ETEST0001".into(),
-        software_name: "navsync e2e".into(),
-        software_operation: SoftwareOperation::LocalSoftware,
-        software_main_version: "0.1".into(),
-        software_dev_name: "navsync".into(),
-        software_dev_contact: "dev@example.invalid".into(),
-        software_dev_country_code: Some("HU".into()),
-        software_dev_tax_number: None,
-    })
-    .unwrap();
+    let software = Software::navsync(SoftwareOperation::LocalSoftware);
     let mut client_config = ClientConfig::new(Endpoint::custom(&sim.base_url()).unwrap(), software);
     client_config.min_request_interval = None;
     let client = NavClient::new(client_config).unwrap();
