@@ -24,7 +24,7 @@ use navsync_nav_sim::SimConfig;
 use navsync_sqlite::SqliteStore;
 
 mod support;
-use support::{scratch_dir, spawn_sync, wait_bounded, write_config};
+use support::{drill_seed, scratch_dir, spawn_sync, wait_bounded, write_config};
 
 const TAXPAYERS: usize = 2;
 const INVOICES_PER_TAXPAYER: usize = 300;
@@ -70,12 +70,7 @@ fn unstored_due(sim: &navsync_nav_sim::SimHandle, store_path: &Path) -> usize {
 
 #[test]
 fn interrupted_syncs_lose_nothing_and_store_nothing_twice() {
-    let seed: u64 = std::env::var("NAVSYNC_DRILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20_261_121);
-    // Printed first, so a failure's captured output names the seed that replays it.
-    eprintln!("interrupt drill seed {seed} (replay: NAVSYNC_DRILL_SEED={seed})");
+    let seed = drill_seed("NAVSYNC_DRILL_SEED", 20_261_121, "interrupt drill");
     let mut rng = fastrand::Rng::with_seed(seed);
 
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -19,7 +19,7 @@ use navsync_nav_sim::store::StoredInvoice;
 use navsync_nav_sim::{Backfill, Faults, SimConfig, SimHandle};
 
 mod support;
-use support::{scratch_dir, spawn_sync, wait_bounded, write_config};
+use support::{drill_seed, scratch_dir, spawn_sync, wait_bounded, write_config};
 
 const RUN_LIMIT: Duration = Duration::from_secs(120);
 
@@ -314,11 +314,7 @@ fn an_invoice_nav_never_serves_is_quarantined_and_the_sync_goes_on() {
 
 #[test]
 fn a_seeded_mix_of_listing_drills_ends_complete() {
-    let seed: u64 = std::env::var("NAVSYNC_MIX_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20_261_202);
-    eprintln!("listing drill mix seed {seed} (replay: NAVSYNC_MIX_SEED={seed})");
+    let seed = drill_seed("NAVSYNC_MIX_SEED", 20_261_202, "listing drill mix");
     let mut rng = fastrand::Rng::with_seed(seed);
     let now = Utc::now();
     // From the third run on, each run asks at least four digests (re-check and window per

@@ -112,3 +112,14 @@ pub fn wait_bounded(
     };
     (status, stdout.join().unwrap(), stderr.join().unwrap())
 }
+
+/// A drill's seed: `var` from the environment when set (to replay a failure), else `default`;
+/// printed first, so a failure's captured output names the seed that replays it.
+pub fn drill_seed(var: &str, default: u64, what: &str) -> u64 {
+    let seed = std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default);
+    eprintln!("{what} seed {seed} (replay: {var}={seed})");
+    seed
+}
