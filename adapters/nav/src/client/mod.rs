@@ -1,11 +1,14 @@
-//! The NAV Online Számla 3.0 query client: builds and signs requests, paces them (spec 1.6.11),
-//! retries what may pass, and reads the answers into typed values.
+//! The NAV Online Számla 3.0 query client: builds and signs requests, bounds how many are in
+//! flight (an adaptive limit, or strict 1 request/s pacing), retries what may pass, and reads
+//! the answers into typed values.
 //!
 //! One [`NavClient`] serves any number of taxpayers (credentials go with each call) and any
-//! number of concurrent callers; its pacing and counters are shared by all of them. Clone it
-//! freely: clones share the same connection pool, pacing and counters.
+//! number of concurrent callers; its concurrency limit, pacing and counters are shared by all
+//! of them. Clone it freely: clones share the same connection pool, limit and counters. Build
+//! one per process: the limit stands for one source IP's share of NAV.
 
 mod auth;
+mod concurrency;
 mod endpoint;
 mod error;
 mod rate_limit;
@@ -25,6 +28,9 @@ use navsync_domain::{Direction, NavCredentials, TaxpayerId};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 
 pub use auth::{format_timestamp, new_request_id, password_hash, request_signature};
+pub use concurrency::{
+    Backoffs, ConcurrencyConfig, ConcurrencyController, ConcurrencyStats, OverloadSignal, Permit,
+};
 pub use endpoint::{Endpoint, EndpointError};
 pub use error::{ClientError, FaultKind, NavFault, TechnicalValidation};
 pub use rate_limit::RateLimiter;
@@ -57,12 +63,15 @@ pub struct ClientConfig {
     /// coming answer is never abandoned. Anything under 5 s would treat NAV's normal worst
     /// case as a failure.
     pub request_timeout: Duration,
-    /// Least time between two requests of this client (retries included), measured from the
-    /// sending of the previous one. Default 1.02 s: NAV's limit is 1 s (spec 1.6.11), but NAV
-    /// measures arrivals, and a request that leaves on time can arrive a few milliseconds after
-    /// one that left late (a fresh connection), which NAV would count as too soon. `None` turns
-    /// pacing off (for tests against a local simulator).
+    /// Strict pacing: when set, one request at a time (retries included), each sent at least
+    /// this long after the previous one was sent. [`ClientConfig::DEFAULT_REQUEST_INTERVAL`]
+    /// keeps v1's one request/s (spec 1.6.11) with a margin: NAV measures arrivals, and a
+    /// request that leaves on time can arrive a few milliseconds after one that left late (a
+    /// fresh connection). Default `None`: 1.6.11 restricts v1 endpoints only, so v3 requests
+    /// go under the adaptive [`ClientConfig::concurrency`] limit instead.
     pub min_request_interval: Option<Duration>,
+    /// The adaptive limit on requests in flight, used unless strict pacing is set.
+    pub concurrency: ConcurrencyConfig,
     pub retry: RetryPolicy,
     /// Largest response body read. NAV takes requests up to 10 MB and serves invoices in the
     /// form they were reported, so a `queryInvoiceData` answer stays near that; default 24 MiB.
@@ -77,13 +86,20 @@ impl ClientConfig {
     /// NAV's 1 request/s with the margin explained at [`ClientConfig::min_request_interval`].
     pub const DEFAULT_REQUEST_INTERVAL: Duration = Duration::from_millis(1020);
 
+    /// Strict pacing on ([`ClientConfig::DEFAULT_REQUEST_INTERVAL`], one at a time) or off
+    /// (the adaptive limit).
+    pub fn set_strict_pacing(&mut self, strict: bool) {
+        self.min_request_interval = strict.then_some(Self::DEFAULT_REQUEST_INTERVAL);
+    }
+
     pub fn new(endpoint: Endpoint, software: Software) -> Self {
         Self {
             endpoint,
             software,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
-            min_request_interval: Some(Self::DEFAULT_REQUEST_INTERVAL),
+            min_request_interval: None,
+            concurrency: ConcurrencyConfig::default(),
             retry: RetryPolicy::default(),
             max_response_bytes: 24 << 20,
             max_document_bytes: 16 << 20,
@@ -114,12 +130,13 @@ struct Inner {
     http: reqwest::Client,
     config: ClientConfig,
     limiter: RateLimiter,
+    concurrency: ConcurrencyController,
     counters: Counters,
 }
 
 impl NavClient {
-    /// Errors: [`ClientError::Config`] for a zero timeout or size limit, or when the HTTP
-    /// client cannot be built.
+    /// Errors: [`ClientError::Config`] for a zero timeout or size limit, concurrency bounds
+    /// out of order, or when the HTTP client cannot be built.
     pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
         for (name, zero) in [
             ("request_timeout", config.request_timeout.is_zero()),
@@ -133,6 +150,11 @@ impl NavClient {
                 )));
             }
         }
+        config.concurrency.validate().map_err(ClientError::Config)?;
+        let concurrency = match config.min_request_interval.filter(|d| !d.is_zero()) {
+            Some(_) => ConcurrencyController::fixed(1),
+            None => ConcurrencyController::adaptive(config.concurrency),
+        };
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
@@ -143,6 +165,7 @@ impl NavClient {
             inner: Arc::new(Inner {
                 http,
                 limiter: RateLimiter::new(config.min_request_interval),
+                concurrency,
                 config,
                 counters: Counters::default(),
             }),
@@ -153,9 +176,11 @@ impl NavClient {
         &self.inner.config
     }
 
-    /// Calls, retries and failures so far, per operation.
+    /// Calls, retries and failures so far, per operation, and the concurrency limit's state.
     pub fn stats(&self) -> ClientStats {
-        self.inner.counters.snapshot()
+        let mut stats = self.inner.counters.snapshot();
+        stats.concurrency = self.inner.concurrency.stats();
+        stats
     }
 
     /// One page (1-based) of `queryInvoiceDigest`: at most 100 digests.
@@ -274,8 +299,9 @@ impl NavClient {
         .map_err(|e| ClientError::Decode(e.to_string()))
     }
 
-    /// Sends one request, paced, retrying what may pass; each attempt gets a fresh requestId,
-    /// timestamp and signature.
+    /// Sends one request within the concurrency limit (and pacing, when strict), retrying what
+    /// may pass; each attempt gets a fresh requestId, timestamp and signature, and waits for a
+    /// slot again: a retry is held to the limit its failure may just have cut.
     async fn execute(
         &self,
         credentials: &NavCredentials,
@@ -287,7 +313,9 @@ impl NavClient {
         let url = inner.config.endpoint.operation_url(op.as_str());
         let mut retry = 0u32;
         loop {
+            let mut permit = inner.concurrency.acquire().await;
             inner.limiter.until_ready().await;
+            permit.sent();
             let timestamp = auth::now_millis();
             let request_id = new_request_id(timestamp);
             let body =
@@ -300,6 +328,10 @@ impl NavClient {
                 }
                 Err(e) => Err(e),
             };
+            match &outcome {
+                Ok(_) => permit.answered(op),
+                Err(e) => permit.failed(op, e),
+            }
             match outcome {
                 Ok(root) => return Ok(root),
                 Err(e) if e.is_retryable() && retry < inner.config.retry.max_retries => {

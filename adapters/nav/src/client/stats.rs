@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::concurrency::ConcurrencyStats;
 use super::request::Operation;
 
 /// What one operation cost.
@@ -20,6 +21,8 @@ pub struct OperationStats {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ClientStats {
     pub by_operation: BTreeMap<Operation, OperationStats>,
+    /// The concurrency limit now, the most requests in flight at once, and the limit's cuts.
+    pub concurrency: ConcurrencyStats,
 }
 
 impl ClientStats {
@@ -71,6 +74,9 @@ impl Counters {
             })
             .filter(|(_, s)| *s != OperationStats::default())
             .collect();
-        ClientStats { by_operation }
+        ClientStats {
+            by_operation,
+            concurrency: ConcurrencyStats::default(),
+        }
     }
 }
