@@ -5,6 +5,7 @@
 //                      sync_now: false where "sync now" is not available
 //   SCREENSHOT_DIR     where screenshots of the main screens go
 //   NAVSYNC_E2E_ALL    non-empty: every test must run; one this server cannot serve fails
+//   NAVSYNC_E2E_GREP   optional: only tests whose name matches this regular expression
 // Each test asserts what a user sees against what the API answers for the same request.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -48,9 +49,14 @@ async function apiBytes(path, token = TOK.reader_all) {
   return Buffer.from(await res.arrayBuffer());
 }
 const list = (tp, q) => apiJson(`/v1/taxpayers/${tp}/invoices?${new URLSearchParams(q)}`);
-const huf = (v) => new Intl.NumberFormat('hu-HU', { style: 'currency', currency: 'HUF', minimumFractionDigits: 2 }).format(Number(v));
+// The UI's rule: whole forints without ",00", otherwise two decimals; groups of three always.
+const hufIn = (locale, v) => {
+  const digits = Number.isInteger(Number(v)) ? 0 : 2;
+  return new Intl.NumberFormat(locale, { style: 'currency', currency: 'HUF', minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: 'always' }).format(Number(v));
+};
+const huf = (v) => hufIn('hu-HU', v);
 const huDate = (d) => new Intl.DateTimeFormat('hu-HU', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone: 'UTC' }).format(new Date(`${d}T00:00:00Z`));
-const huInt = (n) => new Intl.NumberFormat('hu-HU').format(n);
+const huInt = (n) => new Intl.NumberFormat('hu-HU', { useGrouping: 'always' }).format(n);
 
 // ---------- browser helpers ----------
 const browser = await chromium.launch({
@@ -224,6 +230,8 @@ test('download the original XML (fetch with the bearer token, saved as a file)',
   const bytes = readFileSync(path);
   eq(createHash('sha256').update(bytes).digest('hex'), detail.document.sha256, 'the file is the archived original');
   ok(download.suggestedFilename().endsWith('.xml'), `file name ${download.suggestedFilename()}`);
+  await page.locator('#banner:not([hidden])').waitFor();
+  eq(await page.locator('#banner span').textContent(), `Letöltve: ${download.suggestedFilename()}.`, 'the banner names the file as saved');
   await page.context().close();
 });
 
@@ -412,7 +420,7 @@ test('English and Hungarian: switchable, remembered, formatted per language', as
   await reload(page, page.locator('#topbar [data-lang-toggle]'));
   eq(await page.locator('h1').first().textContent(), `Invoices ${TP_A}`, 'English heading');
   const api = await list(TP_A, { direction: 'OUTBOUND', limit: 50 });
-  const en = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'HUF', minimumFractionDigits: 2 }).format(Number(api.items[0].totals.gross_huf));
+  const en = hufIn('en-GB', api.items[0].totals.gross_huf);
   eq(await page.locator('#invoice-table tbody tr.row').first().locator('td').nth(4).textContent(), en, 'en-GB amounts');
   await page.reload();
   await listLoaded(page);
@@ -489,6 +497,262 @@ test('no layout shift while loading: skeleton rows take the space of the rows', 
   await page.context().close();
 });
 
+// ---------- accessibility (axe-core, WCAG 2.1 AA), small screens, keyboard ----------
+
+const AXE = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+const WCAG21AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+/** axe-core's WCAG 2.1 A/AA rules on the page as it is now; throws listing each violation. */
+async function axe(page, where) {
+  // A frame first: the UI marks wide tables scrollable (focusable) from a ResizeObserver.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }), WCAG21AA);
+  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  eq(found, [], `axe WCAG 2.1 AA on ${where}`);
+}
+async function noSidewaysScroll(page, where) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  ok(overflow <= 0, `${where}: the page scrolls sideways by ${overflow}px`);
+}
+/** What has focus, and whether a sighted keyboard user can see it: on screen, with a ring. */
+async function focusState(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    const r = el.getBoundingClientRect();
+    const cs = getComputedStyle(el);
+    return {
+      tag: el.tagName.toLowerCase(), id: el.id, cls: el.className, text: (el.textContent || '').trim().slice(0, 60),
+      href: el.getAttribute('href'),
+      onScreen: r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth,
+      ring: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2,
+    };
+  });
+}
+async function focusPlaced(page, where, check = () => true) {
+  const f = await focusState(page);
+  ok(f.tag !== 'body' && f.tag !== 'main', `${where}: focus fell to <${f.tag}>`);
+  ok(f.onScreen && f.ring, `${where}: focus on <${f.tag} id=${f.id} class=${f.cls}> is not visible (${JSON.stringify(f)})`);
+  ok(check(f), `${where}: focus is on ${JSON.stringify(f)}`);
+  return f;
+}
+async function tabTo(page, selector, where, max = 120) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((sel) => document.activeElement?.matches(sel), selector)) return;
+  }
+  throw new AssertionError(`${where}: Tab never reached ${selector}`);
+}
+const detailLoaded = (page) => page.locator('.detail-body[aria-busy="false"] h1').waitFor();
+
+/** An invoice of each interesting kind for the views: a modified or cancelled one has a chain. */
+async function viewTargets() {
+  for (const operation of ['STORNO', 'MODIFY']) {
+    for (const tp of [TP_A, TP_B]) {
+      const found = (await list(tp, { direction: 'OUTBOUND', operation, limit: 1 })).items[0];
+      if (found) return { detail: found.href.replace('/v1/taxpayers/', ''), tp, operation };
+    }
+  }
+  throw new AssertionError('neither taxpayer has an outbound STORNO or MODIFY invoice');
+}
+
+const TITLES = {
+  hu: { signin: 'Bejelentkezés — navsync', list: `Számlák ${TP_A} — navsync`, sync: 'Szinkronizálás — navsync', notFound: 'Nincs ilyen oldal — navsync' },
+  en: { signin: 'Sign in — navsync', list: `Invoices ${TP_A} — navsync`, sync: 'Sync status — navsync', notFound: 'No such page — navsync' },
+};
+
+for (const [label, viewport] of [['desktop', { width: 1280, height: 900 }], ['phone 375 px', { width: 375, height: 812 }], ['phone 320 px', { width: 320, height: 640 }]]) {
+  test(`axe WCAG 2.1 AA, no sideways scroll and a title of its own on every view, HU and EN (${label})`, async () => {
+    const { detail } = await viewTargets();
+    const phone = viewport.width < 720;
+    const page = await newPage({ viewport, bypassCSP: true, ...(phone ? { isMobile: true, hasTouch: true } : {}) });
+    const tag = label.replace(/\W+/g, '-');
+    for (const lang of ['hu', 'en']) {
+      await page.goto(BASE);
+      await page.evaluate((l) => localStorage.setItem('navsync.lang', l), lang);
+      await page.reload();
+      await page.locator('#token-form').waitFor();
+      eq(await page.title(), TITLES[lang].signin, `${lang} sign-in title`);
+      await axe(page, `sign-in (${lang}, ${label})`);
+      await noSidewaysScroll(page, `sign-in (${lang}, ${label})`);
+      await page.locator('#token').fill(TOK.reader_all);
+      await page.locator('#token-form button[type=submit]').click();
+      await listLoaded(page);
+      eq(await page.title(), TITLES[lang].list, `${lang} list title`);
+      await axe(page, `the list (${lang}, ${label})`);
+      await noSidewaysScroll(page, `the list (${lang}, ${label})`);
+      await shot(page, `a11y-${tag}-${lang}-list`, false);
+      await page.goto(`${BASE}/#/invoice/${detail}`);
+      await detailLoaded(page);
+      const number = (await page.locator('.detail-body h1').textContent()).split(' ')[0];
+      eq(await page.title(), lang === 'hu' ? `${number} számla — navsync` : `Invoice ${number} — navsync`, `${lang} detail title`);
+      await axe(page, `an invoice (${lang}, ${label})`);
+      await noSidewaysScroll(page, `an invoice (${lang}, ${label})`);
+      await shot(page, `a11y-${tag}-${lang}-detail`);
+      await page.goto(`${BASE}/#/sync`);
+      await page.locator('.sync-card[aria-busy="false"]').first().waitFor();
+      await page.locator('.sync-card[aria-busy="true"]').waitFor({ state: 'detached' });
+      eq(await page.title(), TITLES[lang].sync, `${lang} sync title`);
+      await axe(page, `sync status (${lang}, ${label})`);
+      await noSidewaysScroll(page, `sync status (${lang}, ${label})`);
+      await page.goto(`${BASE}/#/nowhere`);
+      await page.locator('main h1').waitFor();
+      eq(await page.title(), TITLES[lang].notFound, `${lang} not-found title`);
+      await axe(page, `not found (${lang}, ${label})`);
+      await page.evaluate(() => sessionStorage.clear());
+    }
+    eq(page.errors, [], 'no script errors');
+    await page.context().close();
+  });
+}
+
+test('phone list: a cancellation keeps its badge, column headers stay for screen readers, wide tables take focus', async () => {
+  const { detail, tp, operation } = await viewTargets();
+  const page = await newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+  await signIn(page, TOK.reader_all, `#/invoices?tp=${tp}&direction=OUTBOUND&operation=${operation}`);
+  await listLoaded(page);
+  const badge = page.locator('#invoice-table tbody tr.row').first().locator('.badge');
+  eq(await badge.textContent(), operation === 'STORNO' ? 'Sztornó' : 'Módosító', 'the badge names the operation');
+  ok(await badge.isVisible(), 'and is shown on a phone');
+  for (const name of ['Számlaszám', 'Partner', 'Művelet', 'Bruttó (Ft)']) {
+    eq(await page.getByRole('columnheader', { name, exact: true }).count(), 1, `column header "${name}" in the accessibility tree`);
+  }
+  await page.goto(`${BASE}/#/invoice/${detail}`);
+  await detailLoaded(page);
+  const lines = page.locator('.table-wrap:has(#lines)');
+  ok(await lines.evaluate((el) => el.scrollWidth > el.clientWidth), 'the line table is wider than a phone');
+  eq(await lines.getAttribute('tabindex'), '0', 'so its region takes keyboard focus');
+  eq(await lines.getAttribute('aria-label'), 'Tételek (vízszintesen görgethető)', 'named, saying it scrolls');
+  ok(await lines.locator('.scroll-hint').isVisible(), 'with a visible cue');
+  await lines.focus();
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.querySelector('.table-wrap:has(#lines)').scrollLeft > 0);
+  await shot(page, '13-phone-lines-scroll-cue', false);
+  await page.context().close();
+});
+
+test('keyboard only: skip link, sign in, filter, open, back, page, download, export, language; focus placed and visible', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/#/invoices?tp=${TP_A}&direction=OUTBOUND&limit=25`);
+  await page.locator('#token-form').waitFor();
+  // Skip link: focus to the content, the route stays.
+  await page.keyboard.press('Tab');
+  eq((await focusState(page)).text, 'Ugrás a tartalomra', 'first Tab reaches the skip link');
+  const before = page.url();
+  await page.keyboard.press('Enter');
+  await focusPlaced(page, 'skip link', (f) => f.tag === 'h1');
+  eq(page.url(), before, 'the skip link is not a route');
+  eq(await page.locator('main').getByText('Nincs ilyen oldal').count(), 0, 'no "no such page"');
+  // Sign in.
+  await tabTo(page, '#token', 'sign-in');
+  await page.keyboard.insertText(TOK.reader_all);
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await listLoaded(page);
+  await focusPlaced(page, 'after signing in', (f) => f.tag === 'h1');
+  // Filter: type a partner name and press Enter in the field.
+  const all = await list(TP_A, { direction: 'OUTBOUND', limit: 100 });
+  const fragment = all.items.find((i) => i.partner_name).partner_name.split(' ')[0];
+  await tabTo(page, '#f-partner_name', 'filters');
+  await page.keyboard.insertText(fragment);
+  await page.evaluate(() => { document.querySelector('#invoice-table').dataset.stale = '1'; });
+  await page.keyboard.press('Enter');
+  await listLoaded(page);
+  await focusPlaced(page, 'after filtering', (f) => f.id === 'f-partner_name');
+  // Clear the filter and page: 25 a page, Next keeps focus on itself once the page is in.
+  await page.goto(`${BASE}/#/invoices?tp=${TP_A}&direction=OUTBOUND&limit=25`);
+  await listLoaded(page);
+  await tabTo(page, '#next-page', 'paging');
+  await page.evaluate(() => { document.querySelector('#invoice-table').dataset.stale = '1'; });
+  await page.keyboard.press('Enter');
+  await listLoaded(page);
+  const p1 = await list(TP_A, { direction: 'OUTBOUND', limit: 25 });
+  const p2 = await list(TP_A, { direction: 'OUTBOUND', limit: 25, cursor: p1.next_cursor });
+  eq(await rowNumbers(page), p2.items.map((i) => i.invoice_number), 'page 2');
+  await focusPlaced(page, 'after Next page', (f) => f.id === 'next-page');
+  // Open the third row; focus goes to the invoice's heading.
+  const third = p2.items[2];
+  await tabTo(page, `a.inv-link[href="#/invoice/${third.href.replace('/v1/taxpayers/', '')}"]`, 'third row');
+  await page.keyboard.press('Enter');
+  await detailLoaded(page);
+  await focusPlaced(page, 'after opening an invoice', (f) => f.tag === 'h1' && f.text.startsWith(third.invoice_number));
+  // Download the XML: focus stays on the button.
+  await tabTo(page, '#download-xml', 'download');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+  await download.path();
+  await page.locator('#banner:not([hidden])').waitFor();
+  await focusPlaced(page, 'after downloading', (f) => f.id === 'download-xml');
+  // Back (Shift+Tab from the download button reaches it): the row of the invoice gets focus.
+  await page.keyboard.press('Shift+Tab');
+  eq((await focusState(page)).cls, 'back', 'Shift+Tab from the download button reaches Back');
+  await page.evaluate(() => { const t = document.querySelector('#invoice-table'); if (t) t.dataset.stale = '1'; });
+  await page.keyboard.press('Enter');
+  await listLoaded(page);
+  await focusPlaced(page, 'after Back', (f) => f.text === third.invoice_number);
+  // Export CSV: focus stays on the button.
+  await tabTo(page, '#export-csv', 'export');
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+  await csv.path();
+  await page.locator('#banner:not([hidden])').waitFor();
+  eq(await page.locator('#banner span').textContent(), `Exportálva: ${csv.suggestedFilename()}.`, 'banner names the saved CSV');
+  await focusPlaced(page, 'after exporting', (f) => f.id === 'export-csv');
+  // Switch language from the keyboard.
+  await tabTo(page, '#topbar [data-lang-toggle]', 'language');
+  await page.keyboard.press('Enter');
+  await listLoaded(page);
+  await focusPlaced(page, 'after switching language', (f) => f.text === 'Magyar');
+  eq(await page.title(), `Invoices ${TP_A} — navsync`, 'English title');
+  await shot(page, '14-keyboard-walk', false);
+  eq(page.errors, [], 'no script errors');
+  await page.context().close();
+});
+
+test('amounts: whole forints without ",00", grouped from 4 digits; VAT content as a percentage; NAV codes translated', async () => {
+  const page = await newPage();
+  await page.goto(BASE);
+  await page.locator('#token-form').waitFor();
+  const got = await page.evaluate(async () => {
+    const f = await import('/i18n.js');
+    const out = { hu: {}, en: {} };
+    for (const l of ['hu', 'en']) {
+      f.setLang(l);
+      out[l] = {
+        whole: f.money('206011', 'HUF'), cents: f.money('6330.95', 'HUF'), small: f.money('950', 'HUF'), eur: f.money('1234.5', 'EUR'),
+        pct: f.percent('0.1525'), unit: f.code('unit', 'LITER'), own: f.code('unit', 'raklap'), vs: f.code('vs', 'PRIVATE_PERSON'),
+      };
+    }
+    f.setLang('hu');
+    return out;
+  });
+  const nb = (s) => s.replace(/[\u00a0\u202f]/g, ' ');
+  eq(Object.fromEntries(Object.entries(got.hu).map(([k, v]) => [k, nb(v)])), {
+    whole: '206 011 Ft', cents: '6 330,95 Ft', small: '950 Ft', eur: '1 234,50 EUR', pct: '15,25%', unit: 'liter', own: 'raklap',
+    vs: 'Magánszemély (nem ÁFA-alany természetes személy)',
+  }, 'Hungarian');
+  eq(Object.fromEntries(Object.entries(got.en).map(([k, v]) => [k, nb(v)])), {
+    whole: 'HUF 206,011', cents: 'HUF 6,330.95', small: 'HUF 950', eur: '€1,234.50', pct: '15.25%', unit: 'litre', own: 'raklap',
+    vs: 'Private person (not a VAT subject)',
+  }, 'English');
+  await page.context().close();
+});
+
+test('static files: a reload revalidates with the ETag (304) and gets them gzipped', async () => {
+  const res = await fetch(`${BASE}/app.js`, { headers: { 'Accept-Encoding': 'gzip' } });
+  eq(res.headers.get('content-encoding'), 'gzip', 'gzip');
+  const etag = res.headers.get('etag');
+  ok(etag, 'an ETag');
+  const again = await fetch(`${BASE}/app.js`, { headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': etag } });
+  eq(again.status, 304, 'If-None-Match answered 304');
+  const page = await newPage();
+  const statuses = [];
+  page.on('response', (r) => { if (/\/(app|i18n)\.js$/.test(r.url())) statuses.push(r.status()); });
+  await page.goto(BASE);
+  await page.locator('#token-form').waitFor();
+  await page.reload();
+  await page.locator('#token-form').waitFor();
+  ok(statuses.includes(304), `the reload revalidated: ${statuses}`);
+  await page.context().close();
+});
+
 {
   test('a taxpayer with 100,000 invoices: pages of 100 from the server, cursors forward and back, filters', async () => {
     const tp = info.bulk_taxpayer;
@@ -553,7 +817,10 @@ test('no layout shift while loading: skeleton rows take the space of the rows', 
 // ---------- run ----------
 let passed = 0;
 let failed = 0;
+// NAVSYNC_E2E_GREP: while developing, run only the tests whose name matches (the rest are not counted).
+const GREP = process.env.NAVSYNC_E2E_GREP ? new RegExp(process.env.NAVSYNC_E2E_GREP) : null;
 for (const { name, fn, needs } of tests) {
+  if (GREP && !GREP.test(name)) continue;
   const missing = needs.filter(lacks);
   if (missing.length) {
     const why = `this server gives no ${missing.map((n) => (n.startsWith('info.') ? n.slice(5) : `${n} token`)).join(', ')}`;

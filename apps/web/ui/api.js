@@ -58,8 +58,11 @@ export async function json(path, opts) {
 export async function download(path, params, fallbackName, accept) {
   const res = await request(path, { params, accept });
   const cd = res.headers.get('Content-Disposition') || '';
-  const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(cd);
-  const name = m ? decodeURIComponent(m[1]) : fallbackName;
+  // RFC 6266: filename* (UTF-8, percent-encoded) wins over the ASCII filename fallback.
+  const m = /filename\*=UTF-8''([^;]+)/i.exec(cd) || /filename="?([^";]+)"?/i.exec(cd);
+  // The name as the browser saves it: path separators and characters file systems refuse become
+  // "_" (what Chromium does), so the banner names the file the user will find.
+  const name = savedName(m ? decodeURIComponent(m[1]) : fallbackName);
   const blob = await res.blob();
   const href = URL.createObjectURL(blob);
   const a = document.createElement('a');
@@ -70,4 +73,11 @@ export async function download(path, params, fallbackName, accept) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(href), 10_000);
   return name;
+}
+
+/** `raw` as a file name a browser would save: no path separators, reserved or control characters. */
+export function savedName(raw) {
+  // eslint-disable-next-line no-control-regex
+  const name = String(raw).replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_').replace(/^[.\s]+|[.\s]+$/g, '');
+  return name || 'download';
 }

@@ -13,6 +13,10 @@ const state = {
   /** Cursors of the pages before the current one, per list query, for "Previous". */
   cursorStacks: new Map(),
   lastList: '#/invoices',
+  /** The invoice last opened from the list: Back puts focus on its row again. */
+  lastInvoice: null,
+  /** Id of the control to focus once the list has loaded (a pager link is inert until then). */
+  focusAfterList: null,
 };
 
 /** replaceChildren without the "null" text it would make of absent parts. */
@@ -20,10 +24,47 @@ function fill(el, ...children) {
   el.replaceChildren(...children.filter((c) => c != null && c !== false));
 }
 
+/** Moves focus to `el` (a view's heading gets tabindex=-1 for it); false if it cannot take it. */
+function placeFocus(el) {
+  if (!el) return false;
+  if (!el.matches('a[href], button, input, select, textarea, [tabindex]')) el.setAttribute('tabindex', '-1');
+  el.focus();
+  return document.activeElement === el;
+}
+
+/** The view's title in the tab and the history list, in the current language. */
+function setTitle(key, vars) {
+  document.title = `${t(key, vars)} — navsync`;
+}
+
+// A wide table inside .table-wrap scrolls sideways on a phone: then the region takes keyboard
+// focus (arrow keys scroll it), is named for screen readers, and shows a cue (style.css).
+const scrollWatch = new ResizeObserver((entries) => {
+  for (const { target } of entries) markScrollable(target.closest('.table-wrap') ?? target);
+});
+function markScrollable(wrap) {
+  const scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+  wrap.classList.toggle('scrolls', scrolls);
+  if (scrolls) wrap.setAttribute('tabindex', '0');
+  else if (document.activeElement !== wrap) wrap.removeAttribute('tabindex');
+}
+function scrollRegion(name, table) {
+  const wrap = h('div', { class: 'table-wrap', role: 'region', 'aria-label': t('scroll.region', { name }) },
+    table, h('p', { class: 'scroll-hint', 'aria-hidden': 'true' }, `← ${t('scroll.hint')} →`));
+  scrollWatch.observe(wrap);
+  scrollWatch.observe(table);
+  return wrap;
+}
+
 // ---------- routing ----------
 
+/** True for an in-page anchor such as the skip link's #main: not a route. */
+function isAnchor(hash) {
+  return hash.length > 1 && !hash.startsWith('#/');
+}
+
 function parseHash() {
-  const raw = location.hash.replace(/^#/, '') || '/invoices';
+  const raw = (isAnchor(location.hash) ? '' : location.hash.replace(/^#/, '')) || '/invoices';
   const [path, query = ''] = raw.split('?');
   return { path, params: new URLSearchParams(query) };
 }
@@ -283,7 +324,8 @@ function renderSignIn(params) {
     sections.push(form);
   }
   if (!sections.length) sections.push(h('p', {}, t('signin.noMethod')));
-  main.replaceChildren(h('section', { class: 'signin' }, h('h1', {}, t('signin.title')), note, error, sections));
+  setTitle('title.signin');
+  main.replaceChildren(h('section', { class: 'signin' }, h('h1', { tabindex: '-1' }, t('signin.title')), note, error, sections));
 }
 
 // ---------- invoice list ----------
@@ -315,6 +357,7 @@ function renderList(params) {
   if (!tp) { main.replaceChildren(h('p', { class: 'empty' }, t('sync.none'))); return; }
   localStorage.setItem('navsync.taxpayer', tp);
   state.lastList = location.hash || '#/invoices';
+  setTitle('title.invoices', { tp });
   const direction = params.get('direction') === 'INBOUND' ? 'INBOUND' : 'OUTBOUND';
   const sort = params.get('sort') === 'oldest_first' ? 'oldest_first' : 'newest_first';
   const limit = ROW_LIMITS.includes(params.get('limit')) ? params.get('limit') : '50';
@@ -386,7 +429,8 @@ function renderList(params) {
   // rfc4180 is verbatim, for programs calling the API.
   const exportBtn = h('button', { type: 'button', id: 'export-csv' }, t('export.csv'));
   exportBtn.addEventListener('click', async () => {
-    exportBtn.disabled = true;
+    if (exportBtn.getAttribute('aria-disabled') === 'true') return;
+    exportBtn.setAttribute('aria-disabled', 'true');
     exportBtn.textContent = t('export.working');
     try {
       const name = await api.download(`/v1/taxpayers/${tp}/invoices.csv`, { ...query, dialect: 'excel_hu' },
@@ -395,16 +439,16 @@ function renderList(params) {
     } catch (e) {
       report(e);
     } finally {
-      exportBtn.disabled = false;
+      exportBtn.removeAttribute('aria-disabled');
       exportBtn.textContent = t('export.csv');
     }
   });
 
   main.replaceChildren(h('section', { class: 'list' },
-    h('div', { class: 'list-head' }, h('h1', {}, t('nav.invoices'), h('span', { class: 'tp' }, ` ${tp}`)), dirTabs),
+    h('div', { class: 'list-head' }, h('h1', { tabindex: '-1' }, t('nav.invoices'), h('span', { class: 'tp' }, ` ${tp}`)), dirTabs),
     filterBox,
     h('div', { class: 'toolbar' }, summary, h('div', { class: 'export' }, exportBtn)),
-    h('div', { class: 'table-wrap' }, table),
+    scrollRegion(t('nav.invoices'), table),
     pager));
 
   const listParams = { ...query, limit };
@@ -440,12 +484,33 @@ function renderList(params) {
       next.removeAttribute('aria-disabled');
       next.addEventListener('click', () => { stack.push(cursor); });
     }
+    listFocus(tbody);
   }).catch((e) => {
     table.setAttribute('aria-busy', 'false');
     tbody.replaceChildren(h('tr', {}, h('td', { colspan: cols, class: 'empty' }, errorMessage(e))));
     summary.textContent = '';
     report(e);
+    listFocus(tbody);
   });
+}
+
+/**
+ * Focus once the rows are in: the pager link that was used (inert until the page loaded; on the
+ * last page the other one), else the row of the invoice the user came back from.
+ */
+function listFocus(tbody) {
+  const want = state.focusAfterList;
+  state.focusAfterList = null;
+  if (!want) return;
+  if (want.pager) {
+    const other = want.pager === '#next-page' ? '#prev-page' : '#next-page';
+    if (placeFocus(document.querySelector(want.pager)) || placeFocus(document.querySelector(other))) return;
+  }
+  if (want.invoice) {
+    const link = [...tbody.querySelectorAll('a.inv-link')].find((a) => a.getAttribute('href') === want.invoice);
+    if (placeFocus(link)) return;
+  }
+  if (document.activeElement === document.body || document.activeElement === main) placeFocus(main.querySelector('h1'));
 }
 
 // ---------- invoice detail ----------
@@ -454,21 +519,25 @@ function vatRate(r) {
   if (!r) return '';
   switch (r.kind) {
     case 'percentage': return fmt.percent(r.rate);
-    case 'content': return t('vat.content', { content: fmt.decimal(r.content) });
+    case 'content': return t('vat.content', { content: fmt.percent(r.content) });
     case 'exempt': case 'out_of_scope': return t(`vat.${r.kind}`, { case: r.case ?? '' });
     case 'amount_mismatch': return `${fmt.percent(r.rate)} (${r.case ?? ''})`;
     default: return t(`vat.${r.kind}`);
   }
 }
 
+function partyName(p) {
+  return p.name ?? (p.vat_status === 'PRIVATE_PERSON' ? t('party.private') : '—');
+}
+
 function party(title, p) {
   const a = p.address;
   return h('section', { class: 'card party' }, h('h2', {}, title),
-    h('p', { class: 'party-name' }, p.name ?? '—'),
+    h('p', { class: 'party-name' }, partyName(p)),
     facts([
       [t('detail.taxNumber'), p.tax_number], [t('detail.euVat'), p.community_vat_number ?? p.third_state_tax_id],
       [t('detail.address'), a ? `${a.postal_code} ${a.city}, ${a.street} (${a.country_code})` : null],
-      [t('detail.bank'), p.bank_account], [t('detail.vatStatus'), p.vat_status],
+      [t('detail.bank'), p.bank_account], [t('detail.vatStatus'), fmt.code('vs', p.vat_status)],
     ]));
 }
 
@@ -476,11 +545,11 @@ function totalsTable(inv) {
   const tot = inv.totals;
   const rows = [['detail.net', 'net'], ['detail.vat', 'vat'], ['detail.gross', 'gross']];
   const foreign = inv.currency !== 'HUF';
-  return h('table', { class: 'totals', id: 'totals' },
+  return scrollRegion(t('detail.totals'), h('table', { class: 'totals', id: 'totals' },
     h('thead', {}, h('tr', {}, h('td', {}), foreign ? h('th', { scope: 'col', class: 'num' }, t('detail.inCurrency', { currency: inv.currency })) : null,
       h('th', { scope: 'col', class: 'num' }, t('detail.inHuf')))),
     h('tbody', {}, rows.map(([label, k]) => h('tr', { class: k === 'gross' ? 'grand' : '' }, h('th', { scope: 'row' }, t(label)),
-      foreign ? h('td', { class: 'num' }, fmt.money(tot[k], inv.currency)) : null, h('td', { class: 'num' }, fmt.huf(tot[`${k}_huf`]))))));
+      foreign ? h('td', { class: 'num' }, fmt.money(tot[k], inv.currency)) : null, h('td', { class: 'num' }, fmt.huf(tot[`${k}_huf`])))))));
 }
 
 function chainSection(inv, selfHref) {
@@ -506,6 +575,8 @@ function renderDetail(path, params) {
   const rest = path.slice('/invoice/'.length);
   const batch = params.get('batch');
   const apiPath = `/v1/taxpayers/${rest}`;
+  state.lastInvoice = `#${path}`;
+  setTitle('title.invoice', { number: decodeURIComponent(rest.split('/').pop() ?? '') });
   const back = h('a', { href: state.lastList, class: 'back' }, `← ${t('detail.back')}`);
   const body = h('div', { class: 'detail-body', 'aria-busy': 'true' },
     h('div', { class: 'skeleton-block tall' }), h('div', { class: 'skeleton-block' }), h('div', { class: 'skeleton-block' }));
@@ -515,20 +586,22 @@ function renderDetail(path, params) {
     const selfHref = inv.href;
     const download = h('button', { type: 'button', class: 'primary', id: 'download-xml' }, t('detail.download'));
     download.addEventListener('click', async () => {
-      download.disabled = true;
+      // aria-disabled, not disabled: a disabled button drops keyboard focus to <body>.
+      if (download.getAttribute('aria-disabled') === 'true') return;
+      download.setAttribute('aria-disabled', 'true');
       try {
         const name = await api.download(inv.document.href, { delivery: 'bytes' }, `${inv.invoice_number}.xml`, 'application/xml');
         showBanner(t('detail.downloaded', { name }), 'ok');
       } catch (e) {
         report(e);
       } finally {
-        download.disabled = false;
+        download.removeAttribute('aria-disabled');
       }
     });
     const mod = inv.modification;
     fill(body,
       h('div', { class: 'detail-head' },
-        h('h1', {}, inv.invoice_number, ' ', h('span', { class: `badge op-${inv.operation}` }, t(`op.${inv.operation}`))),
+        h('h1', { tabindex: '-1' }, inv.invoice_number, ' ', h('span', { class: `badge op-${inv.operation}` }, t(`op.${inv.operation}`))),
         download),
       mod ? h('p', { class: 'modifies' }, t('detail.modifies', { number: mod.original_invoice_number, n: mod.modification_index }),
         mod.modify_without_master ? ` ${t('detail.withoutMaster')}` : '') : null,
@@ -546,16 +619,16 @@ function renderDetail(path, params) {
           [t('detail.received'), fmt.dateTime(inv.ins_date)], [t('detail.schema'), inv.schema_version],
         ])),
         h('section', { class: 'card' }, h('h2', {}, t('detail.totals')), totalsTable(inv))),
-      h('section', { class: 'card' }, h('h2', {}, t('detail.lines')), inv.lines.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'lines', id: 'lines' },
+      h('section', { class: 'card' }, h('h2', {}, t('detail.lines')), inv.lines.length ? scrollRegion(t('detail.lines'), h('table', { class: 'lines', id: 'lines' },
         h('thead', {}, h('tr', {}, ['line.no', 'line.description', 'line.quantity', 'line.unitPrice', 'detail.net', 'line.vatRate', 'detail.vat', 'detail.gross']
           .map((k, i) => h('th', { scope: 'col', class: i >= 2 && k !== 'line.vatRate' ? 'num' : '' }, t(k))))),
         h('tbody', {}, inv.lines.map((l) => h('tr', {},
           h('td', {}, l.number), h('td', {}, l.description ?? ''),
-          h('td', { class: 'num' }, l.quantity != null ? `${fmt.decimal(l.quantity)} ${l.unit ?? ''}` : ''),
+          h('td', { class: 'num' }, l.quantity != null ? `${fmt.decimal(l.quantity)} ${fmt.code('unit', l.unit)}` : ''),
           h('td', { class: 'num' }, fmt.money(l.unit_price, inv.currency)),
           h('td', { class: 'num' }, fmt.money(l.net, inv.currency)), h('td', {}, vatRate(l.vat_rate)),
           h('td', { class: 'num' }, fmt.money(l.vat, inv.currency)), h('td', { class: 'num' }, fmt.money(l.gross, inv.currency))))))) : h('p', {}, t('line.none'))),
-      h('section', { class: 'card' }, h('h2', {}, t('detail.vatSummary')), h('div', { class: 'table-wrap' }, h('table', { class: 'vat', id: 'vat-summary' },
+      h('section', { class: 'card' }, h('h2', {}, t('detail.vatSummary')), scrollRegion(t('detail.vatSummary'), h('table', { class: 'vat', id: 'vat-summary' },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('line.vatRate')), h('th', { scope: 'col', class: 'num' }, t('detail.net')),
           h('th', { scope: 'col', class: 'num' }, t('detail.vat')), h('th', { scope: 'col', class: 'num' }, `${t('detail.net')} (HUF)`),
           h('th', { scope: 'col', class: 'num' }, `${t('detail.vat')} (HUF)`))),
@@ -566,7 +639,8 @@ function renderDetail(path, params) {
       h('p', { class: 'doc-meta' }, `${t('detail.sha')}: `, h('code', {}, inv.document.sha256), ` · ${t('detail.size')}: ${fmt.bytes(inv.document.size)}`),
       electronicHash(inv.electronic_invoice_hash));
     body.setAttribute('aria-busy', 'false');
-    document.title = `${inv.invoice_number} — navsync`;
+    setTitle('title.invoice', { number: inv.invoice_number });
+    if (document.activeElement === document.body || document.activeElement === main) placeFocus(body.querySelector('h1'));
   }).catch((e) => {
     body.setAttribute('aria-busy', 'false');
     body.replaceChildren(h('p', { class: 'empty' }, errorMessage(e)));
@@ -591,7 +665,7 @@ function runFacts(run) {
 // Invoices NAV listed that could not be fetched or read: which, why, and when navsync tries again.
 function pendingList(d) {
   if (!d.pending.length) return h('p', { class: 'pending-none' }, t('sync.pendingNone'));
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'pending' },
+  return scrollRegion(t('sync.pending'), h('table', { class: 'pending' },
     h('caption', {}, t('sync.pendingCaption', { count: fmt.integer(d.pending.length) + (d.pending_truncated ? '+' : '') })),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('list.number')), h('th', { scope: 'col' }, t('detail.supplier')),
       h('th', { scope: 'col' }, t('sync.reason')), h('th', { scope: 'col', class: 'num' }, t('sync.attempts')),
@@ -649,7 +723,8 @@ function syncCard(tp) {
 
 function renderSync() {
   const list = taxpayers();
-  main.replaceChildren(h('section', { class: 'sync' }, h('h1', {}, t('sync.title')),
+  setTitle('title.sync');
+  main.replaceChildren(h('section', { class: 'sync' }, h('h1', { tabindex: '-1' }, t('sync.title')),
     list.length ? list.map(syncCard) : h('p', {}, t('sync.none')),
     list.every(maySync) ? null : h('p', { class: 'help' }, t('sync.adminOnly'))));
 }
@@ -675,11 +750,22 @@ async function loadMe() {
   state.me = await api.json('/v1/me');
 }
 
+let previousPath = null;
+// Until the user presses a key or a pointer, focus stays where the browser put it: the first Tab
+// of a fresh page still reaches the skip link, even after a redirect to sign-in.
+for (const type of ['keydown', 'pointerdown']) {
+  document.addEventListener(type, () => { state.interacted = true; }, { capture: true, once: true });
+}
+
 async function render({ keepFocus } = {}) {
-  const focusSel = keepFocus ?? (document.activeElement?.id ? `#${CSS.escape(document.activeElement.id)}` : null);
-  translateStatic();
-  document.title = 'navsync';
+  const active = document.activeElement;
+  const focusSel = keepFocus ?? (active?.id && active !== main ? `#${CSS.escape(active.id)}` : null);
+  state.focusAfterList = null;
   const { path, params } = parseHash();
+  const cameFrom = previousPath;
+  previousPath = path;
+  translateStatic();
+  setTitle('title.signin');
   if (path === '/signin') {
     renderChrome(false);
     renderSignIn(params);
@@ -696,14 +782,29 @@ async function render({ keepFocus } = {}) {
     }
     renderChrome(true);
     watchExpiry();
-    if (path === '/invoices' || path === '/' || path === '') renderList(params);
-    else if (path.startsWith('/invoice/')) renderDetail(path, params);
+    if (path === '/invoices' || path === '/' || path === '') {
+      // Focus waits for the rows: the pager link used, or the row of the invoice Back came from.
+      state.focusAfterList = {
+        pager: ['#next-page', '#prev-page'].includes(focusSel) ? focusSel : null,
+        invoice: cameFrom?.startsWith('/invoice/') ? state.lastInvoice : null,
+      };
+      renderList(params);
+    } else if (path.startsWith('/invoice/')) renderDetail(path, params);
     else if (path === '/sync') renderSync();
-    else main.replaceChildren(h('p', { class: 'empty' }, t('error.notFound')));
+    else {
+      setTitle('title.notFound');
+      main.replaceChildren(h('h1', { tabindex: '-1' }, t('error.notFound')));
+    }
   }
-  const target = focusSel && document.querySelector(focusSel);
-  if (target) target.focus();
-  else if (!keepFocus && document.activeElement !== document.body) main.focus({ preventScroll: true });
+  // Focus follows the user: the control they used if the new view has it, else the view's
+  // heading (the invoice detail focuses its heading once loaded). The first load keeps the
+  // browser's own start.
+  if (!state.interacted && !keepFocus && document.activeElement === document.body) return;
+  // The first visible match: the language toggle exists twice (sign-in and the top bar).
+  const target = focusSel && [...document.querySelectorAll(focusSel)].find((el) => el.getClientRects().length > 0);
+  if (target && placeFocus(target)) return;
+  if (state.focusAfterList?.pager || state.focusAfterList?.invoice) { main.focus({ preventScroll: true }); return; }
+  if (!placeFocus(main.querySelector('h1'))) main.focus({ preventScroll: true });
 }
 
 async function start() {
@@ -712,7 +813,24 @@ async function start() {
     if (res.ok) state.config = await res.json();
   } catch { /* no config: local token sign-in only */ }
   api.configure(state.config.apiUrl || '', endSession);
-  window.addEventListener('hashchange', () => { hideBanner(); render(); });
+  let routeHash = location.hash;
+  window.addEventListener('hashchange', () => {
+    // An in-page anchor (the skip link's #main without script) is not a route: focus its
+    // target and put the route back.
+    if (isAnchor(location.hash)) {
+      const target = document.getElementById(location.hash.slice(1));
+      history.replaceState(null, '', routeHash || location.pathname);
+      if (target && !(target === main && placeFocus(main.querySelector('h1')))) placeFocus(target);
+      return;
+    }
+    routeHash = location.hash;
+    hideBanner();
+    render();
+  });
+  document.querySelector('[data-skip]')?.addEventListener('click', (ev) => {
+    ev.preventDefault();
+    if (!placeFocus(main.querySelector('h1'))) placeFocus(main);
+  });
   await render();
   document.body.dataset.ready = 'true';
 }

@@ -66,6 +66,14 @@ const STRINGS = {
     'sync.none': 'Your account may read no taxpayer.', 'other': 'Other taxpayer…', 'other.prompt': 'Taxpayer id (8 digits)',
     'error.generic': 'Something went wrong: {detail}', 'error.network': 'The server could not be reached. Check your connection and try again.',
     'error.notFound': 'No such page.', loading: 'Loading…', dismiss: 'Dismiss', operator: 'operator', 'skip': 'Skip to content',
+    'title.signin': 'Sign in', 'title.invoices': 'Invoices {tp}', 'title.invoice': 'Invoice {number}', 'title.sync': 'Sync status',
+    'title.notFound': 'No such page', 'title.print': 'Printable invoice {number}',
+    'scroll.region': '{name} (scrolls sideways)', 'scroll.hint': 'scroll sideways',
+    'party.private': 'Private person',
+    'vs.DOMESTIC': 'Domestic VAT subject', 'vs.OTHER': 'Other (not a domestic VAT subject, not a natural person)', 'vs.PRIVATE_PERSON': 'Private person (not a VAT subject)',
+    'unit.PIECE': 'piece', 'unit.KILOGRAM': 'kg', 'unit.TON': 't', 'unit.KWH': 'kWh', 'unit.DAY': 'day', 'unit.HOUR': 'hour', 'unit.MINUTE': 'minute',
+    'unit.MONTH': 'month', 'unit.LITER': 'litre', 'unit.KILOMETER': 'km', 'unit.CUBIC_METER': 'm³', 'unit.METER': 'm', 'unit.LINEAR_METER': 'linear m',
+    'unit.CARTON': 'carton', 'unit.PACK': 'pack', 'unit.OWN': 'own unit',
   },
   hu: {
     'nav.invoices': 'Számlák', 'nav.sync': 'Szinkronizálás', taxpayer: 'Adózó', signout: 'Kijelentkezés',
@@ -131,6 +139,14 @@ const STRINGS = {
     'sync.none': 'A fiókja egy adózó adatait sem olvashatja.', 'other': 'Másik adózó…', 'other.prompt': 'Adózó azonosítója (8 számjegy)',
     'error.generic': 'Hiba történt: {detail}', 'error.network': 'A szerver nem érhető el. Ellenőrizze a kapcsolatot, és próbálja újra.',
     'error.notFound': 'Nincs ilyen oldal.', loading: 'Betöltés…', dismiss: 'Bezárás', operator: 'operátor', 'skip': 'Ugrás a tartalomra',
+    'title.signin': 'Bejelentkezés', 'title.invoices': 'Számlák {tp}', 'title.invoice': '{number} számla', 'title.sync': 'Szinkronizálás',
+    'title.notFound': 'Nincs ilyen oldal', 'title.print': '{number} számla nyomtatható képe',
+    'scroll.region': '{name} (vízszintesen görgethető)', 'scroll.hint': 'görgessen oldalra',
+    'party.private': 'Magánszemély',
+    'vs.DOMESTIC': 'Belföldi ÁFA-alany', 'vs.OTHER': 'Egyéb (nem belföldi ÁFA-alany, nem természetes személy)', 'vs.PRIVATE_PERSON': 'Magánszemély (nem ÁFA-alany természetes személy)',
+    'unit.PIECE': 'db', 'unit.KILOGRAM': 'kg', 'unit.TON': 't', 'unit.KWH': 'kWh', 'unit.DAY': 'nap', 'unit.HOUR': 'óra', 'unit.MINUTE': 'perc',
+    'unit.MONTH': 'hónap', 'unit.LITER': 'liter', 'unit.KILOMETER': 'km', 'unit.CUBIC_METER': 'm³', 'unit.METER': 'm', 'unit.LINEAR_METER': 'folyóméter',
+    'unit.CARTON': 'karton', 'unit.PACK': 'csomag', 'unit.OWN': 'saját egység',
   },
 };
 
@@ -162,15 +178,21 @@ function nf(opts) {
   return nfCache.get(k);
 }
 
-/** An API decimal string as money in `currency`; '' for absent. */
+/**
+ * An API decimal string as money in `currency`; '' for absent. Forint amounts that are whole
+ * show no ",00" (a bookkeeper reads 206 011 Ft); every other amount keeps two decimals. Groups
+ * always, so 6 330,95 Ft reads like 206 011 Ft (hu-HU alone leaves 4-digit numbers ungrouped).
+ */
 export function money(value, currency) {
   if (value == null || value === '') return '';
   const n = Number(value);
   if (!Number.isFinite(n)) return String(value);
+  const digits = currency === 'HUF' && Number.isInteger(n) ? 0 : 2;
+  const opts = { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: 'always' };
   try {
-    return nf({ style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(n);
+    return nf({ style: 'currency', currency, ...opts }).format(n);
   } catch {
-    return `${nf({ minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(n)} ${currency}`;
+    return `${nf(opts).format(n)} ${currency}`;
   }
 }
 
@@ -187,7 +209,7 @@ export function percent(value) {
   return nf({ style: 'percent', maximumFractionDigits: 2 }).format(Number(value));
 }
 
-export function integer(n) { return nf({ maximumFractionDigits: 0 }).format(n); }
+export function integer(n) { return nf({ maximumFractionDigits: 0, useGrouping: 'always' }).format(n); }
 
 /** A `YYYY-MM-DD` date, read as a calendar date (no time-zone shift). */
 export function date(value) {
@@ -211,4 +233,13 @@ export function bytes(n) {
 
 export function duration(ms) {
   return ms < 1000 ? `${integer(ms)} ms` : `${decimal(ms / 1000, 1)} s`;
+}
+
+/** A NAV code value (`unit.LITER`, `vs.PRIVATE_PERSON`) in the current language; a value
+ * NAV's schema does not list (a supplier's own unit name) is shown as written. */
+export function code(prefix, value) {
+  if (value == null || value === '') return '';
+  const key = `${prefix}.${value}`;
+  const s = t(key);
+  return s === key ? String(value) : s;
 }
