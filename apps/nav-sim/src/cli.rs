@@ -95,6 +95,46 @@ pub struct Args {
     pub backfill_to: Option<NaiveDate>,
     #[arg(long, default_value_t = 1)]
     pub backfill_after: u64,
+    /// A loaded server (see `load.rs`): lognormal service times per operation (medians
+    /// 300 ms digest, 200 ms data, 150 ms others), `--load-capacity` served at once,
+    /// `--load-queue` waiting, the rest and those queued past `--load-queue-timeout-ms`
+    /// answered 500 OPERATION_FAILED.
+    #[arg(long)]
+    pub load: bool,
+    #[arg(long, default_value_t = 6, requires = "load")]
+    pub load_capacity: usize,
+    #[arg(long, default_value_t = 6, requires = "load")]
+    pub load_queue: usize,
+    #[arg(long, default_value_t = 5000, requires = "load")]
+    pub load_queue_timeout_ms: u64,
+    /// Multiplies every median service time (10: a slow day at NAV).
+    #[arg(long, default_value_t = 1.0, requires = "load")]
+    pub load_scale: f64,
+    /// Spread of the service times (σ of the lognormal; 0: fixed).
+    #[arg(long, default_value_t = 0.5, requires = "load")]
+    pub load_sigma: f64,
+}
+
+/// The `--load*` flags as a model, or `None` without `--load`.
+fn load_model(a: &Args) -> Result<Option<crate::load::LoadModel>, String> {
+    if !a.load {
+        return Ok(None);
+    }
+    if !(a.load_scale > 0.0 && a.load_scale.is_finite()) {
+        return Err(format!(
+            "--load-scale must be above 0, got {}",
+            a.load_scale
+        ));
+    }
+    let mut model = crate::load::LoadModel::realistic().scaled(a.load_scale);
+    model.capacity = a.load_capacity;
+    model.queue_limit = a.load_queue;
+    model.queue_timeout = Duration::from_millis(a.load_queue_timeout_ms);
+    for s in &mut model.service {
+        s.sigma = a.load_sigma;
+    }
+    model.validate()?;
+    Ok(Some(model))
 }
 
 fn share(name: &str, v: f64) -> Result<f64, String> {
@@ -163,6 +203,7 @@ pub fn config(a: &Args) -> Result<SimConfig, String> {
             never_fetchable_share: share("never-fetchable-share", a.never_fetchable_share)?,
             wrong_hash_share: share("wrong-hash-share", a.wrong_hash_share)?,
             backfill,
+            load: load_model(a)?,
         },
     })
 }

@@ -81,6 +81,8 @@ pub struct Faults {
     pub wrong_hash_share: f64,
     /// A past period whose invoices NAV lists only later.
     pub backfill: Option<Backfill>,
+    /// A loaded server: service times, capacity, queue ([`crate::load`]). Read once at start.
+    pub load: Option<crate::load::LoadModel>,
 }
 
 impl Faults {

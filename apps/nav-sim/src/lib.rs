@@ -25,6 +25,7 @@ pub mod drills;
 pub mod files;
 pub mod generator;
 pub mod invoice_xml;
+pub mod load;
 pub mod request;
 pub mod response;
 pub mod rng;

@@ -49,6 +49,10 @@ pub struct SimStats {
     pub faults: BTreeMap<String, u64>,
     /// Invoices the simulator holds.
     pub invoices: usize,
+    /// Requests in flight and their peak; the load model's capacity and use. Its refusals
+    /// are in `faults` (`overload_queue_full`, `overload_queue_timeout`).
+    #[serde(default)]
+    pub load: crate::load::LoadStats,
 }
 
 #[derive(Default)]
@@ -78,6 +82,7 @@ pub(crate) struct SimState {
     used_request_ids: Mutex<HashSet<(String, String)>>,
     counters: Counters,
     traffic: Mutex<TrafficRestriction>,
+    load: crate::load::Load,
     fault_rng: Mutex<Rng>,
     first_listed: Mutex<HashMap<(String, String), Instant>>,
     /// Digest queries answered so far: the late-listing drills release by this count.
@@ -122,6 +127,7 @@ impl SimState {
         Self {
             fault_rng: Mutex::new(Rng::new(config.seed).fork(0xFA17)),
             maintenance: AtomicBool::new(config.faults.maintenance),
+            load: crate::load::Load::new(config.faults.load.clone(), config.seed),
             faults: RwLock::new(config.faults.clone()),
             config,
             users,
@@ -145,6 +151,7 @@ impl SimState {
             dropped: self.counters.dropped.load(Ordering::Relaxed),
             faults: lock(&self.counters.faults).clone(),
             invoices: self.store.read().unwrap_or_else(|e| e.into_inner()).len(),
+            load: self.load.stats(),
         }
     }
 
@@ -292,6 +299,7 @@ async fn nav_operation(
     };
     let conn = req_conn.map(|e| e.0);
     bump(&state.counters.requests, op.path_name());
+    let _in_flight = state.load.enter();
     let held = {
         let mut hold = lock(&state.hold);
         match hold.as_mut() {
@@ -428,6 +436,13 @@ async fn nav_operation(
                 "The requested operation temporarily does not serve requests due to maintenance!",
                 &[],
             ),
+        );
+    }
+    if let Err(overload) = state.load.serve(op).await {
+        state.fault(overload.fault());
+        return xml(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            env.error("OPERATION_FAILED", "Operation failed!", &[]),
         );
     }
     if state.roll(faults.operation_failed_share) {

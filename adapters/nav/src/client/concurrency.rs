@@ -31,11 +31,13 @@ pub struct ConcurrencyConfig {
     /// taxpayer in the country, and a client that finds more room should still not take it.
     pub max: usize,
     /// Latency counts as rising when its short-term average exceeds its floor (per
-    /// operation) by this factor; the limit is then cut. Default 1.3: one request in three
-    /// waiting a whole service time in NAV's queue is 1.33.
+    /// operation) by this factor; the limit is then cut. Default 1.5: half the requests
+    /// waiting a whole service time in NAV's queue.
     pub latency_tolerance: f64,
     /// The limit grows only while the short-term average stays below this factor of the
-    /// floor ("near its floor"). Default 1.15.
+    /// floor ("near its floor"). Default 1.25: NAV's answers vary widely (a lognormal σ of
+    /// 0.5 puts the mean 13 % over the median), and a tighter bound would stall growth on
+    /// noise alone.
     pub growth_tolerance: f64,
 }
 
@@ -44,8 +46,8 @@ impl Default for ConcurrencyConfig {
         Self {
             initial: 2,
             max: 8,
-            latency_tolerance: 1.3,
-            growth_tolerance: 1.15,
+            latency_tolerance: 1.5,
+            growth_tolerance: 1.25,
         }
     }
 }
@@ -157,8 +159,8 @@ pub struct ConcurrencyStats {
 /// Multiplicative decrease: an error halves the limit; rising latency takes a quarter off.
 const ERROR_CUT: f64 = 0.5;
 const LATENCY_CUT: f64 = 0.75;
-/// Weight of one answer in the short-term latency average (about the last 15 answers).
-const SHORT_WEIGHT: f64 = 1.0 / 8.0;
+/// Weight of one answer in the short-term latency average (about the last 30 answers).
+const SHORT_WEIGHT: f64 = 1.0 / 16.0;
 /// Weight of one answer in an operation's smoothed latency (about the last 130 answers):
 /// smooth enough that its minimum is close to the mean of an unloaded NAV.
 const LONG_WEIGHT: f64 = 1.0 / 64.0;
@@ -170,7 +172,7 @@ const LONG_WEIGHT: f64 = 1.0 / 64.0;
 /// keep the creep slow.
 const FLOOR_WINDOW: u64 = 2048;
 /// An operation's latency is judged only after this many answers: before, its floor is noise.
-const WARM_UP: u64 = 16;
+const WARM_UP: u64 = 32;
 /// Above the limit at which the last error came, growth slows eightfold: probing, not
 /// running into the same wall every few rounds.
 const PROBE_SLOWDOWN: f64 = 8.0;
@@ -194,6 +196,11 @@ impl Latency {
         }
         self.answers += 1;
         self.smoothed += LONG_WEIGHT * (latency - self.smoothed);
+        if self.answers <= WARM_UP {
+            // The average still leans on its first few answers: no floor from it yet.
+            self.window_min = self.smoothed;
+            self.previous_min = self.smoothed;
+        }
         self.window_min = self.window_min.min(self.smoothed);
         if self.answers.is_multiple_of(FLOOR_WINDOW) {
             self.previous_min = self.window_min;
@@ -343,12 +350,10 @@ impl ConcurrencyController {
                 if warm {
                     s.ratio += SHORT_WEIGHT * (latency / floor - s.ratio);
                 }
-                if !warm {
-                    // Nothing known yet: hold the limit.
-                    None
-                } else if s.ratio > self.config.latency_tolerance {
+                if warm && s.ratio > self.config.latency_tolerance {
                     Some(OverloadSignal::RisingLatency)
                 } else {
+                    // While warming up only errors cut: the start limit is low anyway.
                     if saturated && s.ratio < self.config.growth_tolerance {
                         // Additive increase: about +1 per round of `limit` answers, slower
                         // past where the last error came.
