@@ -75,11 +75,14 @@ pub async fn cursor_key(ssm: &aws_sdk_ssm::Client, name: &str) -> Result<Vec<u8>
 /// the sync Lambda for "sync now", Cognito for tokens without an authorizer in front.
 pub async fn app(config: &Config, sdk: &SdkConfig) -> Result<axum::Router, StartupError> {
     let key = cursor_key(&aws_sdk_ssm::Client::new(sdk), &config.cursor_key_param).await?;
-    let store = DynamoStore::new(sdk, DynamoConfig::new(&config.table, key))?;
     let mut s3 = S3Config::new(&config.bucket);
     // Emulators (AWS_ENDPOINT_URL) serve buckets by path; AWS wants virtual-hosted names.
     s3.force_path_style = sdk.endpoint_url().is_some();
     let archive = S3Archive::new(sdk, s3)?;
+    // The sync Lambda keeps models over DynamoDB's item limit in the document bucket; without
+    // the same overflow store here those invoices would read back as corrupt.
+    let store = DynamoStore::new(sdk, DynamoConfig::new(&config.table, key))?
+        .with_overflow(Arc::new(archive.clone()));
     let trigger = InvokeSyncLambda::new(aws_sdk_lambda::Client::new(sdk), &config.sync_function);
     let verifier = OidcVerifier::new(OidcConfig::cognito(
         &config.cognito_issuer,

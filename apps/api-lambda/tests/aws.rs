@@ -4,6 +4,7 @@
 //! conversion, with and without a JWT authorizer's claims.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
@@ -14,11 +15,11 @@ use navsync_api_lambda::{Config, LambdaBody, app, with_authorizer_claims};
 use navsync_aws_emulator::cognito::{Cognito, authorizer_claims};
 use navsync_aws_emulator::{self as emu, aws_sdk_ssm};
 use navsync_contract::archive::sample_xml;
-use navsync_contract::fixtures::{taxpayer, varied};
-use navsync_domain::ports::{DocumentArchive, InvoiceRepository};
+use navsync_contract::fixtures::{Spec, taxpayer, varied};
+use navsync_domain::ports::{DocumentArchive, InvoiceQueries, InvoiceRepository, RepoError};
 use navsync_domain::query::InvoiceQuery;
 use navsync_domain::{Direction, InvoiceRecord, TaxpayerId};
-use navsync_dynamodb::{DynamoConfig, DynamoStore};
+use navsync_dynamodb::{DEFAULT_INLINE_LIMIT, DynamoConfig, DynamoStore};
 use navsync_s3::{S3Archive, S3Config};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
@@ -30,6 +31,9 @@ const CURSOR_KEY: &str = "k3y-for-signing-cursors-0123456789abcdefghijklmnopqrst
 
 struct World {
     router: axum::Router,
+    sdk: emu::aws_config::SdkConfig,
+    table: String,
+    bucket: String,
     records: Vec<InvoiceRecord>,
     a: TaxpayerId,
     b: TaxpayerId,
@@ -155,6 +159,9 @@ impl World {
         let router = app(&config, &sdk).await.unwrap();
         Self {
             router,
+            sdk,
+            table,
+            bucket,
             records,
             a,
             b,
@@ -667,4 +674,112 @@ async fn cognito_groups_grant_each_caller_exactly_its_taxpayers() {
         }
     }
     w.call("GET", "/v1/me", None, None).await.problem(401);
+}
+
+/// An invoice of `lines` lines with descriptions as long as NAV allows (512 characters), and an
+/// original document to match: large invoices are common, and their model goes over DynamoDB's
+/// item limit.
+fn large_invoice(owner: TaxpayerId, lines: u32) -> (InvoiceRecord, Vec<u8>) {
+    let mut spec = Spec::new(owner, Direction::Inbound, "NAGY/2024/0600");
+    spec.lines = lines;
+    let mut rec = navsync_contract::fixtures::record(&spec);
+    for line in &mut rec.invoice.lines {
+        let head = format!("{}. tétel: árvíztűrő tükörfúrógép, ", line.number);
+        let fill = "cikkszám ÁÉÍÓÖŐÚÜŰ-0123456789 ".repeat(20);
+        line.description = Some(format!("{head}{fill}").chars().take(512).collect());
+    }
+    let mut xml = sample_xml("NAGY/2024/0600");
+    xml.truncate(xml.len() - "</InvoiceData>\r\n".len());
+    for line in &rec.invoice.lines {
+        xml.extend_from_slice(
+            format!(
+                "  <line><lineNumber>{}</lineNumber><lineDescription>{}</lineDescription></line>\r\n",
+                line.number,
+                line.description.as_deref().unwrap_or_default()
+            )
+            .as_bytes(),
+        );
+    }
+    xml.extend_from_slice(b"</InvoiceData>\r\n");
+    (rec, xml)
+}
+
+/// Issue 15 item 1: an invoice whose model the sync path moved to the S3 overflow store is
+/// served whole by the API Lambda's detail and document endpoints.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invoice_over_the_item_limit_is_served_whole_by_the_api_lambda() {
+    let w = World::new().await;
+    let a = w.a;
+    let (mut big, xml) = large_invoice(a, 600);
+    let model_len = serde_json::to_vec(&big).unwrap().len();
+    assert!(
+        model_len > DEFAULT_INLINE_LIMIT,
+        "the fixture must go to overflow: {model_len} bytes"
+    );
+
+    // Stored as the sync Lambda stores it: the document in the archive, the model through a
+    // DynamoStore with the bucket as its overflow store.
+    let mut s3 = S3Config::new(&w.bucket);
+    s3.force_path_style = true;
+    let archive = S3Archive::new(&w.sdk, s3).unwrap();
+    big.document = archive
+        .put(&big.key, big.invoice.issue_date, &xml)
+        .await
+        .unwrap();
+    let config = || DynamoConfig::new(&w.table, CURSOR_KEY.as_bytes().to_vec());
+    let sync_store = DynamoStore::new(&w.sdk, config())
+        .unwrap()
+        .with_overflow(Arc::new(archive.clone()));
+    sync_store
+        .put_many(std::slice::from_ref(&big))
+        .await
+        .unwrap();
+    // It really is in overflow: a store without one cannot read it (the API Lambda's bug).
+    let without = DynamoStore::new(&w.sdk, config()).unwrap();
+    match without.get(&big.key).await {
+        Err(RepoError::Corrupt(m)) => assert!(m.contains("overflow"), "{m}"),
+        other => panic!("expected the overflow pointer, got {other:?}"),
+    }
+
+    let tail = format!(
+        "{}/{}/{}",
+        big.key.id.direction,
+        big.key.id.supplier_tax_number,
+        pct(big.key.id.invoice_number.as_str())
+    );
+    let r = w
+        .get(&format!("/v1/taxpayers/{a}/invoices/{tail}"), &w.a_access)
+        .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let d = r.json();
+    let lines = d["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 600);
+    for (got, want) in lines.iter().zip(&big.invoice.lines) {
+        assert_eq!(got["number"], json!(want.number));
+        assert_eq!(got["description"], json!(want.description));
+        assert_eq!(got["net"], json!(want.net.unwrap().to_string()));
+    }
+    assert_eq!(
+        d["totals"]["gross_huf"],
+        big.invoice.totals.gross_huf.to_string()
+    );
+    assert_eq!(d["document"]["sha256"], big.document.sha256);
+
+    // The original document, by presigned URL and as bytes through the Lambda.
+    let r = w
+        .get(&format!("/v1/taxpayers/{a}/documents/{tail}"), &w.a_access)
+        .await;
+    assert_eq!(r.status, 302, "{}", String::from_utf8_lossy(&r.body));
+    let location = r.headers["location"].to_str().unwrap().to_owned();
+    let fetched = w.http.get(&location).send().await.unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.bytes().await.unwrap().to_vec(), xml);
+    let r = w
+        .get(
+            &format!("/v1/taxpayers/{a}/documents/{tail}?delivery=bytes"),
+            &w.a_access,
+        )
+        .await;
+    assert_eq!((r.status, r.body.len()), (200, xml.len()));
+    assert!(r.body == xml, "the document arrives byte for byte");
 }
