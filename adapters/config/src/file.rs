@@ -10,7 +10,7 @@ use navsync_domain::{Lookback, Secret, TaxNumber, TaxpayerId};
 use toml::{Table, Value};
 
 use crate::credentials::{ConfigCredentials, TaxpayerEntry};
-use crate::{ConfigError, LocalConfig, NavEnv, OidcSettings, ServeLimits};
+use crate::{ConfigError, LocalConfig, NavEnv, NavSettings, OidcSettings, ServeLimits};
 
 const TOP_KEYS: &[&str] = &[
     "nav_env",
@@ -19,9 +19,11 @@ const TOP_KEYS: &[&str] = &[
     "recheck_days",
     "bind",
     "auth",
+    "nav",
     "serve",
     "taxpayer",
 ];
+const NAV_KEYS: &[&str] = &["max_concurrency", "strict_pacing"];
 const AUTH_KEYS: &[&str] = &["oidc_issuer", "oidc_audience"];
 const SERVE_KEYS: &[&str] = &[
     "header_read_timeout_secs",
@@ -82,6 +84,58 @@ impl Reader<'_> {
             )),
         }
     }
+}
+
+/// The `[nav]` table, with `NAVSYNC_NAV_MAX_CONCURRENCY` / `NAVSYNC_NAV_STRICT_PACING` on top.
+fn nav_settings(
+    r: &Reader<'_>,
+    table: &Table,
+    env: &HashMap<String, String>,
+) -> Result<NavSettings, ConfigError> {
+    let t = match table.get("nav") {
+        None => None,
+        Some(Value::Table(t)) => {
+            r.no_unknown_keys(t, NAV_KEYS, "nav.")?;
+            Some(t)
+        }
+        Some(_) => return Err(r.invalid("nav", "must be a [nav] table")),
+    };
+    let defaults = NavSettings::default();
+    let max = NavSettings::MAX_CONCURRENCY;
+    let concurrency_rule = format!("must be a whole number from 1 to {max}");
+    let in_range = |n: i64| u32::try_from(n).ok().filter(|n| (1..=max).contains(n));
+    let max_concurrency = match env.get("NAVSYNC_NAV_MAX_CONCURRENCY") {
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(in_range)
+            .ok_or_else(|| r.invalid("NAVSYNC_NAV_MAX_CONCURRENCY", concurrency_rule.clone()))?,
+        None => match t.and_then(|t| t.get("max_concurrency")) {
+            None => defaults.max_concurrency,
+            Some(Value::Integer(n)) => in_range(*n)
+                .ok_or_else(|| r.invalid("nav.max_concurrency", concurrency_rule.clone()))?,
+            Some(_) => return Err(r.invalid("nav.max_concurrency", concurrency_rule)),
+        },
+    };
+    let strict_pacing = match env.get("NAVSYNC_NAV_STRICT_PACING") {
+        Some(v) => match v.trim() {
+            "true" | "1" => true,
+            "false" | "0" => false,
+            _ => {
+                return Err(r.invalid("NAVSYNC_NAV_STRICT_PACING", "must be true or false"));
+            }
+        },
+        None => match t.and_then(|t| t.get("strict_pacing")) {
+            None => defaults.strict_pacing,
+            Some(Value::Boolean(b)) => *b,
+            Some(_) => return Err(r.invalid("nav.strict_pacing", "must be true or false")),
+        },
+    };
+    Ok(NavSettings {
+        max_concurrency,
+        strict_pacing,
+    })
 }
 
 fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
@@ -240,6 +294,7 @@ pub(crate) fn load(path: &Path, env: &HashMap<String, String>) -> Result<LocalCo
         }
         Some(_) => return Err(r.invalid("auth", "must be an [auth] table")),
     };
+    let nav = nav_settings(&r, &table, env)?;
     let serve = match table.get("serve") {
         None => ServeLimits::default(),
         Some(Value::Table(t)) => {
@@ -327,6 +382,7 @@ pub(crate) fn load(path: &Path, env: &HashMap<String, String>) -> Result<LocalCo
         recheck_days,
         bind,
         oidc,
+        nav,
         serve,
         taxpayers,
         credentials: ConfigCredentials::new(path.to_path_buf(), entries),

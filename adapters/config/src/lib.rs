@@ -9,6 +9,10 @@
 //!                               # (NAV lists some invoices late): 0 (off) to 30 days
 //! bind = "127.0.0.1:8080"       # where `navsync serve` listens
 //!
+//! [nav]                         # optional: how hard NAV is asked
+//! max_concurrency = 8           # ceiling of the adaptive limit on requests in flight: 1 to 64
+//! strict_pacing = false         # true: one request at a time, 1.02 s apart (spec 1.6.11's v1 rule)
+//!
 //! [serve]                       # optional: `navsync serve`'s limits against slow or busy clients
 //! header_read_timeout_secs = 10 # a request's headers (and an idle keep-alive) must arrive in this
 //! max_connections = 512         # open connections at once; beyond: 503 and closed
@@ -27,7 +31,8 @@
 //! ```
 //!
 //! Environment variables override the file: `NAVSYNC_NAV_ENV`, `NAVSYNC_DATA_DIR`,
-//! `NAVSYNC_LOOKBACK_DAYS`, `NAVSYNC_RECHECK_DAYS`, `NAVSYNC_BIND`, and per taxpayer
+//! `NAVSYNC_LOOKBACK_DAYS`, `NAVSYNC_RECHECK_DAYS`, `NAVSYNC_BIND`, `NAVSYNC_NAV_MAX_CONCURRENCY`,
+//! `NAVSYNC_NAV_STRICT_PACING` (`true`/`false`), and per taxpayer
 //! `NAVSYNC_<TAXNUMBER>_LOGIN`, `_PASSWORD`, `_SIGN_KEY`, `_EXCHANGE_KEY`. A file that holds a secret must not be readable
 //! by group or others (`chmod 600`). Errors name the file and the key, never a value.
 
@@ -87,6 +92,30 @@ pub struct OidcSettings {
     pub audience: String,
 }
 
+/// How navsync asks NAV (the `[nav]` table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NavSettings {
+    /// Ceiling of the adaptive limit on NAV requests in flight, 1 to
+    /// [`NavSettings::MAX_CONCURRENCY`]; default 8.
+    pub max_concurrency: u32,
+    /// One request at a time, 1.02 s apart, instead of the adaptive limit; default off.
+    pub strict_pacing: bool,
+}
+
+impl NavSettings {
+    /// A ceiling past this would be no ceiling towards a service every taxpayer shares.
+    pub const MAX_CONCURRENCY: u32 = 64;
+}
+
+impl Default for NavSettings {
+    fn default() -> Self {
+        Self {
+            max_concurrency: 8,
+            strict_pacing: false,
+        }
+    }
+}
+
 /// `navsync serve`'s defences against slow and busy clients (the `[serve]` table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServeLimits {
@@ -123,6 +152,7 @@ pub struct LocalConfig {
     pub recheck_days: u32,
     pub bind: SocketAddr,
     pub oidc: Option<OidcSettings>,
+    pub nav: NavSettings,
     pub serve: ServeLimits,
     /// The configured taxpayers, in file order.
     pub taxpayers: Vec<TaxpayerId>,
