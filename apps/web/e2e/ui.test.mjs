@@ -682,7 +682,8 @@ test('keyboard only: skip link, sign in, filter, open, back, page, download, exp
   await page.locator('#banner:not([hidden])').waitFor();
   await focusPlaced(page, 'after downloading', (f) => f.id === 'download-xml');
   // Back (Shift+Tab from the download button reaches it): the row of the invoice gets focus.
-  await page.keyboard.press('Shift+Tab');
+  // Shift+Tab passes "Nyomtatás" on the way back to Back.
+  for (let i = 0; i < 2; i++) await page.keyboard.press('Shift+Tab');
   eq((await focusState(page)).cls, 'back', 'Shift+Tab from the download button reaches Back');
   await page.evaluate(() => { const t = document.querySelector('#invoice-table'); if (t) t.dataset.stale = '1'; });
   await page.keyboard.press('Enter');
@@ -702,6 +703,49 @@ test('keyboard only: skip link, sign in, filter, open, back, page, download, exp
   await focusPlaced(page, 'after switching language', (f) => f.text === 'Magyar');
   eq(await page.title(), `Invoices ${TP_A} — navsync`, 'English title');
   await shot(page, '14-keyboard-walk', false);
+  eq(page.errors, [], 'no script errors');
+  await page.context().close();
+});
+
+test('printable invoice, HU and EN: print media shows the invoice alone; page.pdf() writes it', async () => {
+  const { detail: rest } = await viewTargets();
+  const inv = await apiJson(`/v1/taxpayers/${rest}`);
+  const page = await newPage({ bypassCSP: true });
+  await signIn(page, TOK.reader_all, `#/invoice/${rest}`);
+  await detailLoaded(page);
+  eq(await page.locator('#print-view').textContent(), 'Nyomtatás', 'a "Nyomtatás" button on the invoice');
+  await page.locator('#print-view').click();
+  const TITLE = { hu: { CREATE: 'Számla', STORNO: 'Sztornó számla' }, en: { CREATE: 'Invoice', STORNO: 'Cancelling invoice' } };
+  for (const lang of ['hu', 'en']) {
+    if (lang === 'en') {
+      await page.emulateMedia({ media: 'screen' });
+      await page.locator('#topbar [data-lang-toggle]').click();
+    }
+    await page.locator('.print-doc[aria-busy="false"]').waitFor();
+    await page.locator(lang === 'hu' ? '.print-doc h2:has-text("Eladó")' : '.print-doc h2:has-text("Supplier")').waitFor();
+    await axe(page, `the print view (${lang}, screen)`);
+    await page.emulateMedia({ media: 'print' });
+    for (const chrome of ['#topbar', '.mainnav', '.print-actions', '#print-now']) {
+      eq(await page.locator(chrome).isVisible(), false, `${chrome} is not printed (${lang})`);
+    }
+    ok(await page.locator('.print-doc').isVisible(), `the invoice is printed (${lang})`);
+    const text = await page.locator('.print-doc').innerText();
+    if (TITLE[lang][inv.operation]) eq(await page.locator('.print-doc h1').textContent(), TITLE[lang][inv.operation], `${lang} title`);
+    ok(text.includes(inv.invoice_number), `${lang}: the number`);
+    for (const p of [inv.supplier, inv.customer]) {
+      if (p.name) ok(text.includes(p.name), `${lang}: party ${p.name}`);
+      if (p.tax_number) ok(text.includes(p.tax_number), `${lang}: tax number ${p.tax_number}`);
+      if (p.address) ok(text.includes(p.address.city), `${lang}: city ${p.address.city}`);
+    }
+    eq(await page.locator('#print-lines tbody tr').count(), inv.lines.length, `${lang}: one row per line`);
+    eq(await page.locator('#print-vat tbody tr').count(), inv.vat_summary.length, `${lang}: one row per VAT rate`);
+    const gross = await page.locator('#print-totals tr.grand').innerText();
+    ok(gross.includes(hufIn(lang === 'hu' ? 'hu-HU' : 'en-GB', inv.totals.gross_huf)), `${lang}: gross HUF total in ${gross}`);
+    await page.screenshot({ path: join(SHOTS, `15-print-${lang}.png`), fullPage: true });
+    const pdf = await page.pdf({ format: 'A4', path: join(SHOTS, `15-print-${lang}.pdf`) });
+    eq(pdf.subarray(0, 5).toString('latin1'), '%PDF-', `${lang}: page.pdf() writes a PDF`);
+    ok(pdf.length > 5000, `${lang}: PDF of ${pdf.length} bytes`);
+  }
   eq(page.errors, [], 'no script errors');
   await page.context().close();
 });

@@ -575,6 +575,7 @@ function renderDetail(path, params) {
   const rest = path.slice('/invoice/'.length);
   const batch = params.get('batch');
   const apiPath = `/v1/taxpayers/${rest}`;
+  if (params.get('view') === 'print') { renderPrint(path, params, apiPath); return; }
   state.lastInvoice = `#${path}`;
   setTitle('title.invoice', { number: decodeURIComponent(rest.split('/').pop() ?? '') });
   const back = h('a', { href: state.lastList, class: 'back' }, `← ${t('detail.back')}`);
@@ -599,10 +600,13 @@ function renderDetail(path, params) {
       }
     });
     const mod = inv.modification;
+    const printParams = new URLSearchParams(params);
+    printParams.set('view', 'print');
+    const printLink = h('a', { class: 'button', id: 'print-view', href: `#${path}?${printParams}` }, t('print.open'));
     fill(body,
       h('div', { class: 'detail-head' },
         h('h1', { tabindex: '-1' }, inv.invoice_number, ' ', h('span', { class: `badge op-${inv.operation}` }, t(`op.${inv.operation}`))),
-        download),
+        h('div', { class: 'detail-actions' }, printLink, download)),
       mod ? h('p', { class: 'modifies' }, t('detail.modifies', { number: mod.original_invoice_number, n: mod.modification_index }),
         mod.modify_without_master ? ` ${t('detail.withoutMaster')}` : '') : null,
       inv.warnings.length ? h('section', { class: 'warn invoice-warnings', role: 'note' },
@@ -644,6 +648,91 @@ function renderDetail(path, params) {
   }).catch((e) => {
     body.setAttribute('aria-busy', 'false');
     body.replaceChildren(h('p', { class: 'empty' }, errorMessage(e)));
+    report(e);
+  });
+}
+
+// ---------- printable invoice ----------
+
+function addressLine(a) {
+  return a ? `${a.country_code}-${a.postal_code} ${a.city}, ${a.street}` : null;
+}
+
+function printParty(title, p) {
+  return h('section', { class: 'print-party' }, h('h2', {}, title),
+    h('p', { class: 'party-name' }, partyName(p)),
+    facts([
+      [t('detail.taxNumber'), p.tax_number], [t('print.groupMember'), p.group_member_tax_number],
+      [t('detail.euVat'), p.community_vat_number ?? p.third_state_tax_id],
+      [t('detail.address'), addressLine(p.address)], [t('detail.bank'), p.bank_account],
+      [t('detail.vatStatus'), fmt.code('vs', p.vat_status)],
+    ]));
+}
+
+/**
+ * One invoice as a document to print or save as PDF, laid out like NAV's own rendering
+ * (nav-gov-hu/Online-Invoice-XSLT): title and number, supplier and customer with tax numbers
+ * and addresses, dates, lines, VAT summary by rate, totals. Built from the stored model the
+ * detail API returns; @media print (style.css) leaves only this on paper.
+ */
+function renderPrint(path, params, apiPath) {
+  const batch = params.get('batch');
+  const back = new URLSearchParams(params);
+  back.delete('view');
+  const qs = back.toString();
+  setTitle('title.print', { number: decodeURIComponent(path.split('/').pop() ?? '') });
+  const doc = h('article', { class: 'print-doc', 'aria-busy': 'true' }, h('div', { class: 'skeleton-block tall' }));
+  const printBtn = h('button', { type: 'button', class: 'primary', id: 'print-now', onclick: () => window.print() }, t('print.print'));
+  main.replaceChildren(h('section', { class: 'print' },
+    h('div', { class: 'print-actions' }, h('a', { href: `#${path}${qs ? `?${qs}` : ''}`, class: 'back' }, `← ${t('print.back')}`), printBtn),
+    doc));
+  api.json(apiPath, { params: batch ? { batch } : undefined }).then((inv) => {
+    if (!main.contains(doc)) return;
+    const cur = inv.currency;
+    const foreign = cur !== 'HUF';
+    const title = t(`print.title.${inv.operation}`);
+    const mod = inv.modification;
+    fill(doc,
+      h('header', { class: 'print-title' },
+        h('h1', { tabindex: '-1' }, title),
+        h('p', { class: 'print-number' }, `${t('print.number')}: `, h('strong', {}, inv.invoice_number)),
+        mod ? h('p', {}, t('detail.modifies', { number: mod.original_invoice_number, n: mod.modification_index })) : null),
+      h('div', { class: 'print-parties' }, printParty(t('detail.supplier'), inv.supplier), printParty(t('detail.customer'), inv.customer)),
+      h('section', { class: 'print-dates' }, facts([
+        [t('detail.issue'), fmt.date(inv.issue_date)], [t('detail.delivery'), fmt.date(inv.delivery_date)],
+        [t('detail.period'), inv.delivery_period ? `${fmt.date(inv.delivery_period.from)} – ${fmt.date(inv.delivery_period.to)}` : null],
+        [t('detail.payment'), fmt.date(inv.payment_date)], [t('detail.paymentMethod'), inv.payment_method ? t(`pm.${inv.payment_method}`) : null],
+        [t('detail.category'), t(`cat.${inv.category}`)], [t('detail.currency'), cur],
+        [t('detail.rate'), foreign ? fmt.decimal(inv.exchange_rate) : null],
+      ])),
+      h('h2', {}, t('detail.lines')),
+      inv.lines.length ? h('table', { class: 'print-lines', id: 'print-lines' },
+        h('thead', {}, h('tr', {}, ['line.no', 'line.description', 'line.quantity', 'line.unitPrice', 'detail.net', 'line.vatRate', 'detail.vat', 'detail.gross']
+          .map((k, i) => h('th', { scope: 'col', class: i >= 2 && k !== 'line.vatRate' ? 'num' : '' }, t(k))))),
+        h('tbody', {}, inv.lines.map((l) => h('tr', {},
+          h('td', {}, l.number), h('td', {}, l.description ?? ''),
+          h('td', { class: 'num' }, l.quantity != null ? `${fmt.decimal(l.quantity)} ${fmt.code('unit', l.unit)}` : ''),
+          h('td', { class: 'num' }, fmt.money(l.unit_price, cur)), h('td', { class: 'num' }, fmt.money(l.net, cur)),
+          h('td', {}, vatRate(l.vat_rate)), h('td', { class: 'num' }, fmt.money(l.vat, cur)), h('td', { class: 'num' }, fmt.money(l.gross, cur)))))) : h('p', {}, t('line.none')),
+      h('h2', {}, t('detail.vatSummary')),
+      h('table', { class: 'print-vat', id: 'print-vat' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('line.vatRate')), h('th', { scope: 'col', class: 'num' }, t('detail.net')),
+          h('th', { scope: 'col', class: 'num' }, t('detail.vat')),
+          foreign ? h('th', { scope: 'col', class: 'num' }, `${t('detail.net')} (HUF)`) : null,
+          foreign ? h('th', { scope: 'col', class: 'num' }, `${t('detail.vat')} (HUF)`) : null)),
+        h('tbody', {}, inv.vat_summary.map((v) => h('tr', {}, h('td', {}, vatRate(v.vat_rate)),
+          h('td', { class: 'num' }, fmt.money(v.net, cur)), h('td', { class: 'num' }, fmt.money(v.vat, cur)),
+          foreign ? h('td', { class: 'num' }, fmt.huf(v.net_huf)) : null, foreign ? h('td', { class: 'num' }, fmt.huf(v.vat_huf)) : null)))),
+      h('section', { class: 'print-totals', id: 'print-totals' }, h('h2', {}, t('detail.totals')), totalsTable(inv)),
+      h('footer', { class: 'print-foot' },
+        h('p', {}, t('print.source', { received: fmt.dateTime(inv.ins_date) })),
+        h('p', {}, `${t('detail.sha')}: `, h('code', {}, inv.document.sha256))));
+    doc.setAttribute('aria-busy', 'false');
+    setTitle('title.print', { number: inv.invoice_number });
+    if (document.activeElement === document.body || document.activeElement === main) placeFocus(doc.querySelector('h1'));
+  }).catch((e) => {
+    doc.setAttribute('aria-busy', 'false');
+    doc.replaceChildren(h('p', { class: 'empty' }, errorMessage(e)));
     report(e);
   });
 }
