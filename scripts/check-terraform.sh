@@ -6,6 +6,9 @@
 #   3. scripts/test_terraform_contract.py: the Terraform held against the code, and offline plans
 #      (scripts/terraform_offline_plan.py) of the root and every module, including the root
 #      variables' validations run by terraform itself on the example tfvars and on bad values (pytest)
+#   4. scripts/terraform_provider_schema.py: every aws resource and data block held to the hashicorp/aws
+#      provider schema (argument names, required ones, blocks vs arguments, nesting, deprecations,
+#      the version constraint), rebuilt from a pinned registry package; its own tests plant mistakes
 # `terraform validate` is not run: it needs `terraform init`, which downloads providers.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -61,5 +64,10 @@ fi
 step "checkov (skips and their reasons: terraform/.checkov.yml)"
 "$VENVS/checkov/bin/checkov" -d terraform --config-file terraform/.checkov.yml
 
-step "Terraform held against the code (scripts/test_terraform_contract.py)"
-"$VENVS/py/bin/python" -m pytest -q -p no:cacheprovider scripts/test_terraform_contract.py
+step "Terraform held against the hashicorp/aws provider schema (scripts/terraform_provider_schema.py)"
+# The schema is rebuilt from a pinned PyPI package and cached under $VENVS/provider-schema/.
+"$VENVS/py/bin/python" scripts/terraform_provider_schema.py terraform
+
+step "Terraform held against the code (scripts/test_terraform_contract.py, test_terraform_provider_schema.py)"
+"$VENVS/py/bin/python" -m pytest -q -p no:cacheprovider scripts/test_terraform_contract.py \
+  scripts/test_terraform_provider_schema.py

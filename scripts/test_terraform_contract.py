@@ -202,8 +202,8 @@ def terraform_table(definition: dict) -> dict:
         "attributes": {a["name"]: a["type"] for a in definition["attribute_definitions"]},
         "indexes": {
             g["name"]: {
-                "hash_key": next(k["name"] for k in g["key_schema"] if k["role"] == "HASH"),
-                "range_key": next((k["name"] for k in g["key_schema"] if k["role"] == "RANGE"), None),
+                # The provider's key_schema blocks (>= 6.29), in the definition's order.
+                "key_schema": [{"attribute_name": k["name"], "key_type": k["role"]} for k in g["key_schema"]],
                 "projection_type": g["projection"]["type"],
                 "non_key_attributes": g["projection"].get("non_key_attributes"),
             }
@@ -231,6 +231,10 @@ def test_table_module_reads_every_key_and_index_field_from_the_definition():
     gsi = dynamic["global_secondary_index"]["content"]
     gsi = gsi[0] if isinstance(gsi, list) else gsi
     assert gsi["projection_type"] == "${global_secondary_index.value.projection.type}"
+    # The index keys in the provider's current form, not the deprecated hash_key/range_key.
+    assert "hash_key" not in gsi and "range_key" not in gsi
+    keys = {unquote(label): body for d in gsi["dynamic"] for label, body in d.items()}["key_schema"]
+    assert keys["for_each"] == "${global_secondary_index.value.key_schema}"
     # Nothing about the keys is spelled out by hand: no literal attribute names in the module.
     for name in {a["name"] for a in table_definition()["attribute_definitions"]}:
         assert f'"{name}"' not in text, f"modules/table/main.tf names attribute {name} instead of reading it"
@@ -241,7 +245,7 @@ def test_the_table_json_makes_a_table_dynamodb_accepts():
     table = terraform_table(definition)
     attributes = table["attributes"]
     used = {table["hash_key"], table["range_key"]} | {
-        k for ix in table["indexes"].values() for k in (ix["hash_key"], ix["range_key"])
+        k["attribute_name"] for ix in table["indexes"].values() for k in ix["key_schema"]
     }
     used.discard(None)
     # DynamoDB refuses both an undefined key attribute and a defined attribute no key uses.
@@ -249,6 +253,9 @@ def test_the_table_json_makes_a_table_dynamodb_accepts():
     assert set(attributes.values()) <= {"S", "N", "B"}
     assert definition.get("billing_mode", "PAY_PER_REQUEST") == "PAY_PER_REQUEST"
     for name, ix in table["indexes"].items():
+        # DynamoDB wants the partition key first and at most one sort key.
+        roles = [k["key_type"] for k in ix["key_schema"]]
+        assert roles in (["HASH"], ["HASH", "RANGE"]), f"{name}: key roles {roles}"
         assert ix["projection_type"] in {"ALL", "KEYS_ONLY", "INCLUDE"}, name
         assert (ix["projection_type"] == "INCLUDE") == bool(ix["non_key_attributes"]), name
     # The indexes the adapter queries (a sample of the current schema; adapt when it changes).
@@ -618,18 +625,31 @@ def test_the_web_ui_origin_is_allowed_by_the_apis_cors():
 # ---- The schedule's event -----------------------------------------------------------------------
 
 
+def sync_event_fields() -> set[str]:
+    """Fields of the payload the sync Lambda parses: its own SyncEvent, or the domain type
+    apps/sync-lambda/src/event.rs re-exports (`pub use navsync_domain::<module>::<Type>;`)."""
+    event = ROOT / "apps" / "sync-lambda" / "src" / "event.rs"
+    text = event.read_text()
+    source, name = event, "SyncEvent"
+    shared = re.search(r"pub use navsync_domain::(\w+)::(\w+);", text)
+    if "pub struct SyncEvent" not in text and shared:
+        source, name = ROOT / "domain" / "src" / f"{shared.group(1)}.rs", shared.group(2)
+        text = source.read_text()
+    struct = re.search(rf"pub struct {name} \{{(.*?)\n\}}", text, re.S)
+    assert struct, f"{name} not found in {source.relative_to(ROOT)}"
+    assert "deny_unknown_fields" in text[: struct.start()], f"{name} no longer denies unknown fields"
+    return set(re.findall(r"pub (\w+):", struct.group(1)))
+
+
 def test_the_scheduled_event_is_one_the_sync_lambda_accepts():
     schedule = blocks(MODULES / "sync_schedule" / "main.tf", "resource", "aws_scheduler_schedule")["sync"]
     payload = schedule["target"][0]["input"]
     # jsonencode({ taxpayers = [each.value], lookback_days = var.lookback_days })
     keys = set(re.findall(r"(\w+)\s*=", payload))
     assert keys == {"taxpayers", "lookback_days"}, payload
-    event = ROOT / "apps" / "sync-lambda" / "src" / "event.rs"
-    struct = re.search(r"pub struct SyncEvent \{(.*?)\n\}", event.read_text(), re.S)
-    assert struct, "SyncEvent not found in apps/sync-lambda/src/event.rs"
-    fields = set(re.findall(r"pub (\w+):", struct.group(1)))
+    fields = sync_event_fields()
     # The event denies unknown fields, so every key must be one of its fields.
-    assert keys <= fields, f"{sorted(keys - fields)} are not SyncEvent fields {sorted(fields)}"
+    assert keys <= fields, f"{sorted(keys - fields)} are not sync event fields {sorted(fields)}"
 
 
 def test_the_daily_sweep_sends_a_rescan_the_sync_lambda_accepts():
@@ -638,9 +658,8 @@ def test_the_daily_sweep_sends_a_rescan_the_sync_lambda_accepts():
     keys = set(re.findall(r"(\w+)\s*=", payload))
     assert keys == {"taxpayers", "lookback_days", "rescan"}, payload
     assert re.search(r"rescan\s*=\s*true", payload), payload
-    event = (ROOT / "apps" / "sync-lambda" / "src" / "event.rs").read_text()
-    fields = set(re.findall(r"pub (\w+):", re.search(r"pub struct SyncEvent \{(.*?)\n\}", event, re.S).group(1)))
-    assert keys <= fields, f"{sorted(keys - fields)} are not SyncEvent fields {sorted(fields)}"
+    fields = sync_event_fields()
+    assert keys <= fields, f"{sorted(keys - fields)} are not sync event fields {sorted(fields)}"
 
 
 def test_the_pending_alarm_watches_the_metric_the_sync_lambda_writes():
@@ -759,7 +778,10 @@ def test_the_planned_table_has_exactly_the_keys_and_indexes_of_table_json(planne
     assert (table["hash_key"], table["range_key"]) == (expected["hash_key"], expected["range_key"])
     assert {a["name"]: a["type"] for a in table["dynamic_attribute"]} == expected["attributes"]
     planned = {
-        g["name"]: {k: g[k] for k in ("hash_key", "range_key", "projection_type", "non_key_attributes")}
+        g["name"]: {
+            "key_schema": g["dynamic_key_schema"],
+            **{k: g[k] for k in ("projection_type", "non_key_attributes")},
+        }
         for g in table["dynamic_global_secondary_index"]
     }
     assert planned == expected["indexes"]

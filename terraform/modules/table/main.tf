@@ -23,10 +23,18 @@ resource "aws_dynamodb_table" "this" {
     for_each = local.definition.global_secondary_indexes
     content {
       name               = global_secondary_index.value.name
-      hash_key           = one([for k in global_secondary_index.value.key_schema : k.name if k.role == "HASH"])
-      range_key          = one([for k in global_secondary_index.value.key_schema : k.name if k.role == "RANGE"])
       projection_type    = global_secondary_index.value.projection.type
       non_key_attributes = lookup(global_secondary_index.value.projection, "non_key_attributes", null)
+
+      # key_schema (provider >= 6.29) replaces the deprecated hash_key/range_key arguments; the
+      # definition lists the keys in DynamoDB's order (HASH, then RANGE).
+      dynamic "key_schema" {
+        for_each = global_secondary_index.value.key_schema
+        content {
+          attribute_name = key_schema.value.name
+          key_type       = key_schema.value.role
+        }
+      }
     }
   }
 
