@@ -49,6 +49,7 @@ API_ENV = {
     "NAVSYNC_JWKS_URL",
     "NAVSYNC_CORS_ORIGINS",
     "NAVSYNC_PRESIGN_TTL_SECONDS",
+    "NAVSYNC_EXPORTS_BUCKET",
     "NAVSYNC_SYNC_FUNCTION",
     "NAVSYNC_CURSOR_KEY_PARAM",
     "RUST_LOG",
@@ -56,6 +57,7 @@ API_ENV = {
 
 TABLE = {"${module.table.arn}", "${module.table.index_arns}"}
 OBJECTS = {"${module.documents.arn}/*"}
+EXPORTS = {"${module.exports.arn}/*"}
 BUCKET = {"${module.documents.arn}"}
 CUSTOMER_KEY = {"${statement.value}"}  # the optional customer managed key (dynamic statement)
 
@@ -78,10 +80,14 @@ API_ACTIONS = {
     "dynamodb:GetItem": TABLE,
     "dynamodb:Query": TABLE,
     "dynamodb:BatchGetItem": TABLE,
-    "s3:GetObject": OBJECTS,  # documents, and presigned URLs signed with the function's credentials
+    # documents and exports, and presigned URLs signed with the function's credentials
+    "s3:GetObject": OBJECTS | EXPORTS,
+    "s3:PutObject": EXPORTS,  # exports too big for a Lambda response
+    "s3:AbortMultipartUpload": EXPORTS,
     "lambda:InvokeFunction": {"${module.sync_lambda.arn}"},
     "ssm:GetParameter": {"${module.credentials.cursor_key_parameter_arn}"},
     "kms:Decrypt": CUSTOMER_KEY,
+    "kms:GenerateDataKey": CUSTOMER_KEY,
 }
 
 # Granted without a matching SDK call: ListBucket changes what HeadObject/GetObject answer for a
@@ -106,6 +112,10 @@ SDK_OPERATIONS = {
     "delete_object": "s3:DeleteObject",
     "list_objects_v2": "s3:ListBucket",
     "copy_object": "s3:PutObject",
+    "create_multipart_upload": "s3:PutObject",
+    "upload_part": "s3:PutObject",
+    "complete_multipart_upload": "s3:PutObject",
+    "abort_multipart_upload": "s3:AbortMultipartUpload",
     "get_parameter": "ssm:GetParameter",
     "get_parameters": "ssm:GetParameters",
     "get_parameters_by_path": "ssm:GetParametersByPath",
@@ -357,6 +367,41 @@ def test_the_api_never_writes_the_table():
 def test_every_function_gets_only_logging_tracing_and_its_dead_letter_queue_besides():
     policy = blocks(MODULES / "lambda_function" / "main.tf", "data", "aws_iam_policy_document")["runtime"]
     assert granted(policy) == RUNTIME_ACTIONS
+
+
+def test_sync_now_may_invoke_exactly_the_sync_function():
+    """The API's "sync now" invokes the sync Lambda by the name in NAVSYNC_SYNC_FUNCTION; its role
+    may invoke that function's ARN and nothing else (no other function, no wildcard, no alias)."""
+    policy = blocks(TF / "iam.tf", "data", "aws_iam_policy_document")["api"]
+    invoking = [st for st in statements(policy) if any(unquote(a).startswith("lambda:") for a in as_list(st["actions"]))]
+    assert len(invoking) == 1, invoking
+    (st,) = invoking
+    assert [unquote(a) for a in as_list(st["actions"])] == ["lambda:InvokeFunction"]
+    assert [unquote(r) for r in as_list(st["resources"])] == ["${module.sync_lambda.arn}"]
+    assert "condition" not in st and "not_resources" not in st
+    api = lambda_modules()["api_lambda"]
+    assert api["environment"]["NAVSYNC_SYNC_FUNCTION"] == "${module.sync_lambda.name}"
+    # The ARN granted is that of the function the name designates: the module's own function.
+    outputs = blocks(MODULES / "lambda_function" / "outputs.tf", "output")
+    assert outputs["arn"]["value"] == "${aws_lambda_function.this.arn}"
+    assert outputs["name"]["value"] == "${aws_lambda_function.this.function_name}"
+    # What every function's role gets besides (modules/lambda_function) invokes nothing.
+    runtime = blocks(MODULES / "lambda_function" / "main.tf", "data", "aws_iam_policy_document")["runtime"]
+    assert not any(a.startswith("lambda:") for a in granted(runtime))
+
+
+def test_the_exports_bucket_is_hardened_short_lived_and_only_the_apis():
+    exports = blocks(TF / "main.tf", "module")["exports"]
+    documents = blocks(TF / "main.tf", "module")["documents"]
+    # The same module as the documents: public access blocked, TLS only, owner-enforced, encrypted.
+    assert unquote(exports["source"]) == unquote(documents["source"]) == "./modules/archive"
+    assert exports["kms_key_arn"] == documents["kms_key_arn"] == "${var.kms_key_arn}"
+    assert exports["expiration_days"] == 1 and exports["abort_incomplete_upload_days"] == 1
+    assert "object_lock_years" not in exports
+    assert lambda_modules()["api_lambda"]["environment"]["NAVSYNC_EXPORTS_BUCKET"] == "${module.exports.name}"
+    assert "NAVSYNC_EXPORTS_BUCKET" not in lambda_modules()["sync_lambda"]["environment"]
+    sync = blocks(TF / "iam.tf", "data", "aws_iam_policy_document")["sync"]
+    assert not any("module.exports" in r for rs in granted(sync).values() for r in rs)
 
 
 def test_no_policy_grants_a_wildcard_action():
@@ -703,6 +748,8 @@ def module_cases(tmp: Path) -> dict[str, dict]:
         "table/customer-key": {"name": "navsync", "definition_file": str(TABLE_JSON), "kms_key_arn": KEY},
         "archive/sse-s3": {"bucket_name": "navsync-documents"},
         "archive/kms-object-lock": {"bucket_name": "navsync-documents", "kms_key_arn": KEY, "object_lock_years": 8},
+        "archive/expiring": {"bucket_name": "navsync-exports", "kms_key_arn": KEY, "expiration_days": 1,
+                             "abort_incomplete_upload_days": 1, "force_destroy": True},
         "credentials/two-taxpayers": {"prefix": "/navsync/nav", "cursor_key_parameter": "/navsync/api/cursor-key", "nav_credentials": CREDENTIALS},
         "credentials/customer-key": {"prefix": "/navsync/nav", "cursor_key_parameter": "/navsync/api/cursor-key", "nav_credentials": CREDENTIALS, "kms_key_arn": KEY},
         "auth/minimal": {"name": "navsync", "taxpayers": ["12345676"]},
@@ -732,7 +779,8 @@ def module_cases(tmp: Path) -> dict[str, dict]:
 
 
 CASES = sorted([
-    "table/default", "table/customer-key", "archive/sse-s3", "archive/kms-object-lock", "credentials/two-taxpayers",
+    "table/default", "table/customer-key", "archive/sse-s3", "archive/kms-object-lock", "archive/expiring",
+    "credentials/two-taxpayers",
     "credentials/customer-key", "auth/minimal", "auth/everything", "lambda_function/missing-artifact",
     "lambda_function/vpc-and-dead-letters", "http_api/no-cors", "http_api/cors", "sync_schedule/default",
     "sync_schedule/customer-key", "monitoring/no-email", "monitoring/email", "web/no-files", "web/files-and-domain",
@@ -803,6 +851,24 @@ def test_the_archive_encrypts_and_locks_as_configured(planned_module):
     assert rule["bucket_key_enabled"] is True
     (lock,) = locked["resource_aws_s3_bucket_object_lock_configuration_this"]
     assert lock["rule"][0]["default_retention"][0] == {"mode": "COMPLIANCE", "years": 8}
+
+
+def test_documents_move_to_cheaper_storage_and_exports_expire_after_a_day(planned_module):
+    (kept,) = planned_module("archive/sse-s3")["resource_aws_s3_bucket_lifecycle_configuration_this"]["rule"]
+    assert kept["dynamic_transition"] == [{"days": 90, "storage_class": "STANDARD_IA"}]
+    assert kept["dynamic_expiration"] == [] and kept["dynamic_noncurrent_version_expiration"] == []
+    assert kept["abort_incomplete_multipart_upload"][0]["days_after_initiation"] == 7
+    exports = planned_module("archive/expiring")
+    (rule,) = exports["resource_aws_s3_bucket_lifecycle_configuration_this"]["rule"]
+    assert rule["status"] == "Enabled" and rule["filter"] == [{}]
+    assert rule["dynamic_transition"] == [] and rule["dynamic_noncurrent_version_transition"] == []
+    assert rule["dynamic_expiration"] == [{"days": 1}]
+    assert rule["dynamic_noncurrent_version_expiration"] == [{"noncurrent_days": 1}]
+    assert rule["abort_incomplete_multipart_upload"][0]["days_after_initiation"] == 1
+    sse = exports["resource_aws_s3_bucket_server_side_encryption_configuration_this"]["rule"][0]
+    assert sse["apply_server_side_encryption_by_default"][0] == {"sse_algorithm": "aws:kms", "kms_master_key_id": KEY}
+    access = exports["resource_aws_s3_bucket_public_access_block_this"]
+    assert all(access[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
 
 
 def test_credentials_land_where_the_ssm_adapter_reads_them(planned_module):

@@ -74,6 +74,13 @@ data "aws_iam_policy_document" "api" {
   }
 
   statement {
+    # Exports too big to answer inline: written, then read back through a presigned URL.
+    sid       = "WriteExports"
+    actions   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"]
+    resources = ["${module.exports.arn}/*"]
+  }
+
+  statement {
     sid       = "StartSync"
     actions   = ["lambda:InvokeFunction"]
     resources = [module.sync_lambda.arn]
@@ -88,9 +95,10 @@ data "aws_iam_policy_document" "api" {
   dynamic "statement" {
     for_each = local.customer_keys
     content {
-      # Downloading an SSE-KMS document through a presigned URL and reading the cursor key.
-      sid       = "DecryptWithCustomerKey"
-      actions   = ["kms:Decrypt"]
+      # Downloading an SSE-KMS document or export through a presigned URL, reading the cursor key,
+      # and writing an SSE-KMS export (GenerateDataKey; Decrypt again for its multipart parts).
+      sid       = "UseCustomerKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [statement.value]
     }
   }

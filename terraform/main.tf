@@ -47,6 +47,18 @@ module "documents" {
   force_destroy            = var.force_destroy_documents
 }
 
+# Exports too big for a Lambda response: written here by the API function, fetched by presigned URL.
+module "exports" {
+  source = "./modules/archive"
+
+  bucket_name                  = coalesce(var.export_bucket_name, "${var.name}-exports-${local.account_id}-${var.region}")
+  kms_key_arn                  = var.kms_key_arn
+  expiration_days              = 1
+  abort_incomplete_upload_days = 1
+  # Nothing in it outlives a day: terraform destroy may empty it.
+  force_destroy = true
+}
+
 module "credentials" {
   source = "./modules/credentials"
 
@@ -137,6 +149,7 @@ module "api_lambda" {
     NAVSYNC_JWKS_URL            = module.auth.jwks_url
     NAVSYNC_CORS_ORIGINS        = join(",", local.cors_origins)
     NAVSYNC_PRESIGN_TTL_SECONDS = tostring(var.presign_ttl_seconds)
+    NAVSYNC_EXPORTS_BUCKET      = module.exports.name
     NAVSYNC_SYNC_FUNCTION       = module.sync_lambda.name
     NAVSYNC_CURSOR_KEY_PARAM    = module.credentials.cursor_key_parameter_name
     RUST_LOG                    = var.rust_log

@@ -28,6 +28,11 @@ output "document_bucket" {
   value       = module.documents.name
 }
 
+output "export_bucket" {
+  description = "Name of the bucket big exports are written to (objects expire after a day)."
+  value       = module.exports.name
+}
+
 output "sync_function_name" {
   description = "Name of the sync Lambda (invoke it to sync now)."
   value       = module.sync_lambda.name

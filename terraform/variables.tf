@@ -387,6 +387,12 @@ variable "document_bucket_name" {
   default     = null
 }
 
+variable "export_bucket_name" {
+  description = "Name of the bucket big exports are written to (objects expire after a day); null derives <name>-exports-<account id>-<region>."
+  type        = string
+  default     = null
+}
+
 variable "document_transition_days" {
   description = "Age in days after which documents move to cheaper storage (at least 30)."
   type        = number

@@ -41,23 +41,45 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
   bucket = aws_s3_bucket.this.id
 
+  # Kept objects (documents) move to cheaper storage with age; short-lived ones (exports) expire.
   rule {
-    id     = "cheaper-storage-with-age"
+    id     = var.expiration_days == null ? "cheaper-storage-with-age" : "expire"
     status = "Enabled"
     filter {}
 
-    transition {
-      days          = var.transition_days
-      storage_class = var.transition_storage_class
+    dynamic "transition" {
+      for_each = var.expiration_days == null ? [var.transition_days] : []
+      content {
+        days          = transition.value
+        storage_class = var.transition_storage_class
+      }
     }
 
-    noncurrent_version_transition {
-      noncurrent_days = var.transition_days
-      storage_class   = var.transition_storage_class
+    dynamic "noncurrent_version_transition" {
+      for_each = var.expiration_days == null ? [var.transition_days] : []
+      content {
+        noncurrent_days = noncurrent_version_transition.value
+        storage_class   = var.transition_storage_class
+      }
+    }
+
+    dynamic "expiration" {
+      for_each = var.expiration_days == null ? [] : [var.expiration_days]
+      content {
+        days = expiration.value
+      }
+    }
+
+    # Versioning keeps an expired object as a noncurrent version: that goes the same day count later.
+    dynamic "noncurrent_version_expiration" {
+      for_each = var.expiration_days == null ? [] : [var.expiration_days]
+      content {
+        noncurrent_days = noncurrent_version_expiration.value
+      }
     }
 
     abort_incomplete_multipart_upload {
-      days_after_initiation = 7
+      days_after_initiation = var.abort_incomplete_upload_days
     }
   }
 

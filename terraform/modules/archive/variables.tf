@@ -1,5 +1,5 @@
 variable "bucket_name" {
-  description = "Name of the document bucket (globally unique)."
+  description = "Name of the bucket (globally unique)."
   type        = string
 
   validation {
@@ -51,4 +51,26 @@ variable "force_destroy" {
   description = "Let terraform destroy delete a bucket that still holds documents (never possible for objects under Object Lock)."
   type        = bool
   default     = false
+}
+
+variable "expiration_days" {
+  description = "Delete objects this many days after they are written (short-lived exports); null keeps them and moves them to transition_storage_class instead."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.expiration_days == null || try(var.expiration_days >= 1 && floor(var.expiration_days) == var.expiration_days, false)
+    error_message = "expiration_days must be null (keep objects) or a whole number of days, at least 1."
+  }
+}
+
+variable "abort_incomplete_upload_days" {
+  description = "Abort multipart uploads still incomplete this many days after they started, so their parts stop costing."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.abort_incomplete_upload_days >= 1 && floor(var.abort_incomplete_upload_days) == var.abort_incomplete_upload_days
+    error_message = "abort_incomplete_upload_days must be a whole number of days, at least 1."
+  }
 }
