@@ -2,6 +2,7 @@
 //! HTTP or XML; adapters bring those.
 
 pub mod archive;
+pub mod command;
 pub mod credentials;
 pub mod invoice;
 pub mod lookback;

@@ -1,12 +1,12 @@
 //! "Sync now" in AWS: an asynchronous invocation of the sync Lambda with the event its
-//! schedule sends (`{"taxpayers":[…],"directions":[…],"lookback_days":n}`).
+//! schedule sends, the domain's [`SyncCommand`] (the type the sync Lambda parses).
 
 use async_trait::async_trait;
 use aws_sdk_lambda::operation::RequestId;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvocationType;
 use navsync_api::{SyncRequest, SyncStarted, SyncTrigger, TriggerError};
-use serde_json::json;
+use navsync_domain::command::SyncCommand;
 
 pub struct InvokeSyncLambda {
     client: aws_sdk_lambda::Client,
@@ -23,26 +23,25 @@ impl InvokeSyncLambda {
 }
 
 /// The sync Lambda's event for `request`.
-pub fn event(request: &SyncRequest) -> serde_json::Value {
-    let mut event = json!({
-        "taxpayers": [request.taxpayer.to_string()],
-        "directions": request.directions.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
-    });
-    if let Some(l) = request.lookback {
-        event["lookback_days"] = json!(l.days());
-    }
-    event
+pub fn event(request: &SyncRequest) -> SyncCommand {
+    SyncCommand::on_demand(
+        request.taxpayer,
+        request.directions.clone(),
+        request.lookback,
+    )
 }
 
 #[async_trait]
 impl SyncTrigger for InvokeSyncLambda {
     async fn trigger(&self, request: &SyncRequest) -> Result<SyncStarted, TriggerError> {
+        let payload = serde_json::to_vec(&event(request))
+            .map_err(|e| TriggerError::Unavailable(format!("sync event: {e}")))?;
         let out = self
             .client
             .invoke()
             .function_name(&self.function)
             .invocation_type(InvocationType::Event)
-            .payload(Blob::new(event(request).to_string()))
+            .payload(Blob::new(payload))
             .send()
             .await
             .map_err(|e| {
@@ -70,6 +69,7 @@ impl SyncTrigger for InvokeSyncLambda {
 mod tests {
     use super::*;
     use navsync_domain::{Direction, Lookback};
+    use serde_json::json;
 
     #[test]
     fn the_event_is_the_schedules_shape() {
@@ -79,7 +79,7 @@ mod tests {
             lookback: Some(Lookback::try_from(5).unwrap()),
         };
         assert_eq!(
-            event(&req),
+            serde_json::to_value(event(&req)).unwrap(),
             json!({"taxpayers": ["12345676"], "directions": ["INBOUND"], "lookback_days": 5})
         );
     }

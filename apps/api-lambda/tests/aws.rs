@@ -13,12 +13,14 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Context, LambdaEvent};
 use navsync_api_lambda::{Config, LambdaBody, app, with_authorizer_claims};
 use navsync_aws_emulator::cognito::{Cognito, authorizer_claims};
+use navsync_aws_emulator::moto_api::{self, EMPTY_ZIP, Recorder};
 use navsync_aws_emulator::{self as emu, aws_sdk_ssm};
 use navsync_contract::archive::sample_xml;
 use navsync_contract::fixtures::{Spec, taxpayer, varied};
+use navsync_domain::command::SyncCommand;
 use navsync_domain::ports::{DocumentArchive, InvoiceQueries, InvoiceRepository, RepoError};
 use navsync_domain::query::InvoiceQuery;
-use navsync_domain::{Direction, InvoiceRecord, TaxpayerId};
+use navsync_domain::{Direction, InvoiceRecord, Lookback, TaxpayerId};
 use navsync_dynamodb::{DEFAULT_INLINE_LIMIT, DynamoConfig, DynamoStore};
 use navsync_s3::{S3Archive, S3Config};
 use rust_decimal::Decimal;
@@ -32,6 +34,7 @@ const CURSOR_KEY: &str = "k3y-for-signing-cursors-0123456789abcdefghijklmnopqrst
 struct World {
     router: axum::Router,
     sdk: emu::aws_config::SdkConfig,
+    config: Config,
     table: String,
     bucket: String,
     records: Vec<InvoiceRecord>,
@@ -160,6 +163,7 @@ impl World {
         Self {
             router,
             sdk,
+            config,
             table,
             bucket,
             records,
@@ -185,6 +189,18 @@ impl World {
         bearer: Option<&str>,
         claims: Option<Map<String, Value>>,
     ) -> Reply {
+        self.call_with_body(method, uri, bearer, claims, None).await
+    }
+
+    /// [`World::call`] with a JSON request body.
+    async fn call_with_body(
+        &self,
+        method: &str,
+        uri: &str,
+        bearer: Option<&str>,
+        claims: Option<Map<String, Value>>,
+        body: Option<&Value>,
+    ) -> Reply {
         let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
         let mut event: Value = serde_json::from_str(if claims.is_some() {
             WITH_AUTHORIZER
@@ -206,6 +222,12 @@ impl World {
         }
         if let Some(c) = claims {
             event["requestContext"]["authorizer"]["jwt"]["claims"] = Value::Object(c);
+        }
+        if let Some(b) = body {
+            let text = b.to_string();
+            event["headers"]["content-type"] = json!("application/json");
+            event["headers"]["content-length"] = json!(text.len().to_string());
+            event["body"] = json!(text);
         }
         // The whole Lambda path: event JSON → lambda_http's request → claims → router →
         // this runner's response conversion → the API Gateway v2 response JSON.
@@ -782,4 +804,82 @@ async fn an_invoice_over_the_item_limit_is_served_whole_by_the_api_lambda() {
         .await;
     assert_eq!((r.status, r.body.len()), (200, xml.len()));
     assert!(r.body == xml, "the document arrives byte for byte");
+}
+
+/// Issue 15 item 5: "sync now" through the API Lambda invokes the sync function in moto (Lambda
+/// without Docker), asynchronously, with a payload that parses as the domain's `SyncCommand`,
+/// the type the sync Lambda reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_now_invokes_the_sync_function_with_the_shared_command() {
+    let mut w = World::new().await;
+    let a = w.a;
+    moto_api::lambda_without_docker().await;
+    let role = moto_api::new_lambda_role("sync-role").await;
+    let function = emu::unique_name("navsync-sync");
+    let lambda = aws_sdk_lambda::Client::new(&w.sdk);
+    lambda
+        .create_function()
+        .function_name(&function)
+        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(&role)
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_sdk_lambda::primitives::Blob::new(EMPTY_ZIP.to_vec()))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{}", aws_sdk_lambda::error::DisplayErrorContext(e)));
+    let mut config = w.config.clone();
+    config.sync_function = function.clone();
+    w.router = app(&config, &w.sdk).await.unwrap();
+
+    let recorder = Recorder::start().await;
+    let r = w
+        .call_with_body(
+            "POST",
+            &format!("/v1/taxpayers/{a}/sync"),
+            Some(&w.a_admin),
+            None,
+            Some(&json!({"directions": ["INBOUND"], "lookback_days": 5})),
+        )
+        .await;
+    let recorded = recorder.stop().await;
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let accepted = r.json();
+    assert_eq!(
+        (&accepted["taxpayer"], &accepted["directions"]),
+        (&json!(a.to_string()), &json!(["INBOUND"]))
+    );
+    assert!(
+        accepted["reference"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "the invocation's request id: {accepted}"
+    );
+
+    // What reached Lambda: one asynchronous Invoke of this function, whose payload the sync
+    // Lambda's own type reads as exactly this request.
+    let invokes: Vec<_> = recorded
+        .iter()
+        .filter(|q| {
+            q.url
+                .contains(&format!("/functions/{function}/invocations"))
+        })
+        .collect();
+    assert_eq!(invokes.len(), 1, "{invokes:?}");
+    assert_eq!(invokes[0].method, "POST");
+    assert_eq!(invokes[0].header("x-amz-invocation-type"), Some("Event"));
+    let command: SyncCommand = serde_json::from_slice(&invokes[0].body)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&invokes[0].body)));
+    command.validate().unwrap();
+    assert_eq!(
+        command,
+        SyncCommand::on_demand(
+            a,
+            vec![Direction::Inbound],
+            Some(Lookback::try_from(5).unwrap())
+        )
+    );
 }

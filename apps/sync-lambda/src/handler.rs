@@ -16,7 +16,7 @@ use navsync_ssm::{SsmConfig, SsmCredentials};
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::event::SyncEvent;
+use crate::event::SyncCommand;
 use crate::outcome::{self, SyncLambdaError, SyncResponse};
 
 /// Everything an invocation needs, built once per container.
@@ -75,7 +75,7 @@ impl App {
 
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<SyncResponse, SyncLambdaError> {
         let deadline: DateTime<Utc> = event.context.deadline().into();
-        let sync_event = SyncEvent::from_value(event.payload)?;
+        let sync_event = crate::event::parse(event.payload)?;
         let policy = SyncPolicy {
             rescan: sync_event.rescan,
             recheck: self.config.recheck,
@@ -88,7 +88,7 @@ impl App {
     /// Syncs every taxpayer and direction of `event`; one failing part never stops the others.
     pub async fn run(
         &self,
-        event: &SyncEvent,
+        event: &SyncCommand,
         policy: &SyncPolicy,
     ) -> Result<SyncResponse, SyncLambdaError> {
         let service = SyncService {

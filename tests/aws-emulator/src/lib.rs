@@ -17,6 +17,7 @@
 //! tests run in parallel against one emulator.
 
 pub mod cognito;
+pub mod moto_api;
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Write};
@@ -233,6 +234,13 @@ fn workspace_root() -> PathBuf {
         .nth(2)
         .expect("tests/aws-emulator sits two levels under the workspace")
         .to_path_buf()
+}
+
+/// The file moto's request recorder writes to, one per test process.
+fn moto_recording_path() -> PathBuf {
+    workspace_root()
+        .join("target")
+        .join(format!("moto-recording-{}.jsonl", std::process::id()))
 }
 
 fn moto_version() -> Option<String> {
@@ -457,6 +465,8 @@ mod moto {
     fn guard(server: &Path, tx: &mpsc::Sender<Result<Started, String>>) {
         let mut cmd = Command::new(server);
         cmd.args(["-H", "127.0.0.1", "-p", "0"])
+            // Where moto's request recorder (moto_api::Recorder) writes, when a test starts it.
+            .env("MOTO_RECORDER_FILEPATH", moto_recording_path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
