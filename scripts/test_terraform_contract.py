@@ -621,6 +621,8 @@ def test_a_customer_key_and_the_web_ui_reach_the_lambdas(variables_only):
         ("sync_schedule=hourly", "rate(N unit) or cron"),
         ("sync_timeout_seconds=901", "between 60 and 900"),
         ("sync_schedule=rate(5 minutes)", "syncs could overlap"),
+        ("sync_spread_minutes=50", "Use a smaller spread or a longer sync_schedule rate"),
+        ("sync_spread_minutes=-1", "from 0 to 1440"),
         ("sync_deadline_margin_seconds=500", "at most half of sync_timeout_seconds"),
         ("region=Frankfurt", "AWS region name"),
         ('cors_origins=["https://a.example.hu/path"]', "without a path"),
@@ -765,6 +767,8 @@ def module_cases(tmp: Path) -> dict[str, dict]:
                           "public_routes": ["GET /health", "GET /openapi.json"]},
         "sync_schedule/default": {"name": "navsync-sync", "function_arn": "arn", "taxpayers": ["12345676", "10773381"],
                                   "schedule_expression": "rate(1 hour)", "lookback_days": 5},
+        "sync_schedule/spread": {"name": "navsync-sync", "function_arn": "arn", "taxpayers": ["12345676"],
+                                  "schedule_expression": "rate(1 hour)", "lookback_days": 5, "spread_minutes": 15},
         "sync_schedule/customer-key": {"name": "navsync-sync", "function_arn": "arn", "taxpayers": ["12345676"],
                                        "schedule_expression": "cron(15 * * * ? *)", "lookback_days": 30, "kms_key_arn": KEY},
         "monitoring/no-email": {"name": "navsync", "function_names": {"sync": "s", "api": "a"}, "table_name": "t", "api_id": "i",
@@ -782,7 +786,7 @@ CASES = sorted([
     "table/default", "table/customer-key", "archive/sse-s3", "archive/kms-object-lock", "archive/expiring",
     "credentials/two-taxpayers",
     "credentials/customer-key", "auth/minimal", "auth/everything", "lambda_function/missing-artifact",
-    "lambda_function/vpc-and-dead-letters", "http_api/no-cors", "http_api/cors", "sync_schedule/default",
+    "lambda_function/vpc-and-dead-letters", "http_api/no-cors", "http_api/cors", "sync_schedule/default", "sync_schedule/spread",
     "sync_schedule/customer-key", "monitoring/no-email", "monitoring/email", "web/no-files", "web/files-and-domain",
 ])
 
@@ -888,6 +892,16 @@ def test_each_taxpayer_gets_a_schedule_whose_event_the_sync_accepts(planned_modu
     assert json.loads(target["input"]) == {"taxpayers": ["12345676"], "lookback_days": 5}
     assert target["retry_policy"][0]["maximum_retry_attempts"] == 3
     assert target["dead_letter_config"][0]["arn"] == "<aws_sqs_queue.dead_letter.arn>"
+
+
+def test_schedules_start_on_time_or_spread_over_a_window(planned_module):
+    on_time = planned_module("sync_schedule/default")["resource_aws_scheduler_schedule_sync"]["12345676"]
+    assert on_time["flexible_time_window"] == [{"mode": "OFF", "maximum_window_in_minutes": None}]
+    spread = planned_module("sync_schedule/spread")["resource_aws_scheduler_schedule_sync"]["12345676"]
+    assert spread["flexible_time_window"] == [{"mode": "FLEXIBLE", "maximum_window_in_minutes": 15}]
+    # The deployment spreads by default (README.md, "Scale on paper").
+    assert blocks(TF / "main.tf", "module")["sync_schedule"]["spread_minutes"] == "${var.sync_spread_minutes}"
+    assert blocks(TF / "variables.tf", "variable")["sync_spread_minutes"]["default"] == 15
 
 
 def test_the_web_upload_sets_types_and_leaves_config_json_to_terraform(planned_module):

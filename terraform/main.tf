@@ -87,6 +87,7 @@ module "sync_schedule" {
   function_arn        = module.sync_lambda.arn
   taxpayers           = module.credentials.taxpayers
   schedule_expression = var.sync_schedule
+  spread_minutes      = var.sync_spread_minutes
   lookback_days       = var.lookback_days
 
   sweep_schedule_expression = var.sync_sweep_schedule

@@ -120,6 +120,29 @@ variable "sync_schedule" {
   }
 }
 
+variable "sync_spread_minutes" {
+  description = "Each taxpayer's scheduled sync starts at a random moment up to this many minutes after sync_schedule's time, so that 100 taxpayers need a few concurrent runs instead of 100 at once (terraform/README.md, \"Scale on paper\"); 0 starts every run on time."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.sync_spread_minutes >= 0 && var.sync_spread_minutes <= 1440 && floor(var.sync_spread_minutes) == var.sync_spread_minutes
+    error_message = "sync_spread_minutes must be a whole number of minutes from 0 to 1440."
+  }
+
+  # A run may start spread minutes late and last up to the timeout: the next must not start sooner.
+  validation {
+    condition = (
+      can(regex("^rate\\(([0-9]+) (minute|minutes|hour|hours)\\)$", var.sync_schedule))
+      ? (tonumber(regex("^rate\\(([0-9]+) (minute|minutes|hour|hours)\\)$", var.sync_schedule)[0])
+        * (startswith(regex("^rate\\(([0-9]+) (minute|minutes|hour|hours)\\)$", var.sync_schedule)[1], "hour") ? 3600 : 60)
+      -var.sync_spread_minutes * 60 >= var.sync_timeout_seconds)
+      : true
+    )
+    error_message = "sync_spread_minutes leaves less than sync_timeout_seconds between one run's latest start and the next run: a taxpayer's syncs could overlap. Use a smaller spread or a longer sync_schedule rate."
+  }
+}
+
 variable "sync_sweep_schedule" {
   description = "When each taxpayer's daily sweep re-lists the whole lookback for invoices NAV listed late (cron in Europe/Budapest time); null turns it off. Every run also re-checks the last days behind its watermark."
   type        = string

@@ -71,8 +71,11 @@ resource "aws_scheduler_schedule" "sync" {
   schedule_expression_timezone = var.timezone
   kms_key_arn                  = var.kms_key_arn
 
+  # Spread over a window, the taxpayers' runs do not all start in the same second (README.md,
+  # "Scale on paper": the concurrency they need falls from one per taxpayer to a few).
   flexible_time_window {
-    mode = "OFF"
+    mode                      = var.spread_minutes > 0 ? "FLEXIBLE" : "OFF"
+    maximum_window_in_minutes = var.spread_minutes > 0 ? var.spread_minutes : null
   }
 
   target {

@@ -18,6 +18,17 @@ variable "schedule_expression" {
   type        = string
 }
 
+variable "spread_minutes" {
+  description = "Each run starts at a random moment up to this many minutes after its scheduled time (EventBridge Scheduler's flexible time window), so the taxpayers' runs do not all start at once; 0 starts them on time."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.spread_minutes >= 0 && var.spread_minutes <= 1440 && floor(var.spread_minutes) == var.spread_minutes
+    error_message = "spread_minutes must be a whole number of minutes from 0 (on time) to 1440 (EventBridge Scheduler's maximum window)."
+  }
+}
+
 variable "timezone" {
   description = "Time zone of cron expressions."
   type        = string
