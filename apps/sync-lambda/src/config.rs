@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use navsync_domain::Lookback;
 use navsync_domain::sync::SyncPolicy;
-use navsync_nav::Endpoint;
+use navsync_nav::{ClientConfig, Endpoint};
 
 /// Every environment variable the sync Lambda reads (besides the AWS runtime's own).
 pub const ENV_VARS: &[&str] = &[
@@ -18,6 +18,8 @@ pub const ENV_VARS: &[&str] = &[
     "NAVSYNC_RECHECK_DAYS",
     "NAVSYNC_DEADLINE_MARGIN_SECONDS",
     "NAVSYNC_KMS_KEY_ID",
+    "NAVSYNC_NAV_MAX_CONCURRENCY",
+    "NAVSYNC_NAV_STRICT_PACING",
     "RUST_LOG",
 ];
 
@@ -35,6 +37,10 @@ pub struct Config {
     pub deadline_margin: Duration,
     /// SSE-KMS key for the archive; SSE-S3 when absent.
     pub kms_key_id: Option<String>,
+    /// Ceiling of the NAV client's adaptive limit on requests in flight (1–64; default 8).
+    pub nav_max_concurrency: usize,
+    /// One NAV request at a time, 1.02 s apart, instead of the adaptive limit (default off).
+    pub nav_strict_pacing: bool,
 }
 
 impl Config {
@@ -73,6 +79,28 @@ impl Config {
                 format!("NAVSYNC_DEADLINE_MARGIN_SECONDS must be whole seconds, got {s:?}")
             })?),
         };
+        let nav_max_concurrency = match var("NAVSYNC_NAV_MAX_CONCURRENCY") {
+            None => 8,
+            Some(s) => s
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .ok_or_else(|| {
+                    format!(
+                        "NAVSYNC_NAV_MAX_CONCURRENCY must be a whole number from 1 to 64, got {s:?}"
+                    )
+                })?,
+        };
+        let nav_strict_pacing = match var("NAVSYNC_NAV_STRICT_PACING").as_deref().map(str::trim) {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(s) => {
+                return Err(format!(
+                    "NAVSYNC_NAV_STRICT_PACING must be true or false, got {s:?}"
+                ));
+            }
+        };
         Ok(Self {
             table: required("NAVSYNC_TABLE")?,
             bucket: required("NAVSYNC_BUCKET")?,
@@ -82,7 +110,16 @@ impl Config {
             recheck,
             deadline_margin,
             kms_key_id: var("NAVSYNC_KMS_KEY_ID").filter(|v| !v.trim().is_empty()),
+            nav_max_concurrency,
+            nav_strict_pacing,
         })
+    }
+
+    /// The NAV client's concurrency settings from this configuration.
+    pub fn apply_nav(&self, nav: &mut ClientConfig) {
+        nav.concurrency.max = self.nav_max_concurrency;
+        nav.concurrency.initial = nav.concurrency.initial.min(self.nav_max_concurrency);
+        nav.set_strict_pacing(self.nav_strict_pacing);
     }
 
     pub fn from_env() -> Result<Self, String> {
@@ -162,5 +199,36 @@ mod tests {
             .collect();
         let c = Config::from_vars(vars(&rest)).unwrap();
         assert_eq!(c.recheck, SyncPolicy::DEFAULT_RECHECK);
+    }
+
+    #[test]
+    fn nav_concurrency_defaults_to_adaptive_up_to_8_and_is_checked() {
+        let c = Config::from_vars(vars(FULL)).unwrap();
+        let mut nav = ClientConfig::new(
+            c.nav_endpoint.clone(),
+            navsync_nav::Software::navsync(navsync_nav::client::SoftwareOperation::OnlineService),
+        );
+        c.apply_nav(&mut nav);
+        assert_eq!((nav.concurrency.max, nav.min_request_interval), (8, None));
+        let mut set = FULL.to_vec();
+        set.push(("NAVSYNC_NAV_MAX_CONCURRENCY", "1"));
+        set.push(("NAVSYNC_NAV_STRICT_PACING", "true"));
+        let c = Config::from_vars(vars(&set)).unwrap();
+        c.apply_nav(&mut nav);
+        assert_eq!((nav.concurrency.max, nav.concurrency.initial), (1, 1));
+        assert_eq!(
+            nav.min_request_interval,
+            Some(ClientConfig::DEFAULT_REQUEST_INTERVAL)
+        );
+        for (name, value, says) in [
+            ("NAVSYNC_NAV_MAX_CONCURRENCY", "0", "from 1 to 64"),
+            ("NAVSYNC_NAV_MAX_CONCURRENCY", "65", "from 1 to 64"),
+            ("NAVSYNC_NAV_STRICT_PACING", "yes", "true or false"),
+        ] {
+            let mut bad = FULL.to_vec();
+            bad.push((name, value));
+            let err = Config::from_vars(vars(&bad)).unwrap_err();
+            assert!(err.starts_with(name) && err.contains(says), "{err}");
+        }
     }
 }
