@@ -119,6 +119,8 @@ module "sync_lambda" {
     NAVSYNC_NAV_ENV                 = var.nav_environment
     NAVSYNC_LOOKBACK_DAYS           = tostring(var.lookback_days)
     NAVSYNC_RECHECK_DAYS            = tostring(var.recheck_days)
+    NAVSYNC_NAV_MAX_CONCURRENCY     = tostring(var.nav_max_concurrency)
+    NAVSYNC_NAV_STRICT_PACING       = tostring(var.nav_strict_pacing)
     NAVSYNC_DEADLINE_MARGIN_SECONDS = tostring(var.sync_deadline_margin_seconds)
     NAVSYNC_KMS_KEY_ID              = var.kms_key_arn == null ? "" : var.kms_key_arn
     RUST_LOG                        = var.rust_log

@@ -99,6 +99,23 @@ variable "recheck_days" {
   }
 }
 
+variable "nav_max_concurrency" {
+  description = "Ceiling of concurrent NAV requests per sync run; the client adapts below it to NAV's latency and errors (v3 has no documented rate limit; spec 1.6.11 restricts v1 only)."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.nav_max_concurrency >= 1 && var.nav_max_concurrency <= 64 && floor(var.nav_max_concurrency) == var.nav_max_concurrency
+    error_message = "nav_max_concurrency must be a whole number from 1 to 64."
+  }
+}
+
+variable "nav_strict_pacing" {
+  description = "Send NAV requests one at a time, 1.02 s apart (spec 1.6.11's v1 restriction applied to every call), instead of adapting."
+  type        = bool
+  default     = false
+}
+
 variable "sync_schedule" {
   description = "How often each taxpayer is synced: an EventBridge Scheduler rate(...) or cron(...) expression (cron in Europe/Budapest time)."
   type        = string
