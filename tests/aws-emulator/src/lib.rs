@@ -539,6 +539,24 @@ mod moto {
     }
 }
 
+/// The last LocalStack image that runs without an auth token.
+pub const LOCALSTACK_FREE_TAG: &str = "4.14.0";
+
+/// The image tag and the auth token to pass: 4.14.0 without a token; with
+/// `LOCALSTACK_AUTH_TOKEN`, `NAVSYNC_LOCALSTACK_TAG` (default `latest`), as later images
+/// refuse to start without one.
+#[cfg_attr(not(feature = "localstack"), allow(dead_code))]
+fn localstack_image(var: impl Fn(&str) -> Option<String>) -> (String, Option<String>) {
+    let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+    match set("LOCALSTACK_AUTH_TOKEN") {
+        None => (LOCALSTACK_FREE_TAG.to_owned(), None),
+        Some(token) => (
+            set("NAVSYNC_LOCALSTACK_TAG").unwrap_or_else(|| "latest".into()),
+            Some(token),
+        ),
+    }
+}
+
 #[cfg(feature = "localstack")]
 mod localstack {
     use super::*;
@@ -557,12 +575,19 @@ mod localstack {
     }
 
     pub(super) fn start() -> Result<Emulator, String> {
-        let container = GenericImage::new("localstack/localstack", "4")
+        let (tag, token) = localstack_image(|name| std::env::var(name).ok());
+        let mut image = GenericImage::new("localstack/localstack", tag.as_str())
             .with_exposed_port(4566.tcp())
             .with_wait_for(WaitFor::message_on_stdout("Ready."))
-            .with_env_var("SERVICES", "dynamodb,s3,ssm")
+            .with_env_var("SERVICES", "dynamodb,s3,ssm,lambda,iam,sts");
+        if let Some(token) = token {
+            image = image.with_env_var("LOCALSTACK_AUTH_TOKEN", token);
+        }
+        // Every client is built from this endpoint URL; nothing uses the URLs LocalStack hands
+        // back (its queue and presigned URLs name localhost.localstack.cloud by default).
+        let container = image
             .start()
-            .map_err(|e| format!("LocalStack container: {e}"))?;
+            .map_err(|e| format!("LocalStack {tag} container: {e}"))?;
         let port = container
             .get_host_port_ipv4(4566)
             .map_err(|e| format!("LocalStack port: {e}"))?;
@@ -600,6 +625,38 @@ mod tests {
             );
         }
         assert!(new_ssm_prefix("ssm").starts_with("/navsync-test/ssm-"));
+    }
+
+    #[test]
+    fn localstack_is_pinned_to_the_free_image_unless_a_token_is_given() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        assert_eq!(localstack_image(env(&[])), ("4.14.0".into(), None));
+        assert_eq!(
+            localstack_image(env(&[
+                ("NAVSYNC_LOCALSTACK_TAG", "4.15.0"),
+                ("LOCALSTACK_AUTH_TOKEN", " ")
+            ])),
+            ("4.14.0".into(), None),
+            "a newer tag needs a token"
+        );
+        assert_eq!(
+            localstack_image(env(&[("LOCALSTACK_AUTH_TOKEN", "ls-abc")])),
+            ("latest".into(), Some("ls-abc".into()))
+        );
+        assert_eq!(
+            localstack_image(env(&[
+                ("LOCALSTACK_AUTH_TOKEN", "ls-abc"),
+                ("NAVSYNC_LOCALSTACK_TAG", "4.15.0")
+            ])),
+            ("4.15.0".into(), Some("ls-abc".into()))
+        );
     }
 
     #[test]
