@@ -45,19 +45,22 @@ impl Params {
                         "unknown parameter {k:?}; this endpoint accepts {}",
                         allowed.join(", ")
                     ),
-                ));
+                )
+                .with_code("unknown_parameter"));
             }
             if v.is_empty() {
                 return Err(Problem::invalid_parameter(
                     &k,
                     format!("parameter {k:?} is empty; leave it out instead"),
-                ));
+                )
+                .with_code("empty_parameter"));
             }
             if values.insert(k.to_string(), v.into_owned()).is_some() {
                 return Err(Problem::invalid_parameter(
                     &k,
                     format!("parameter {k:?} is given more than once"),
-                ));
+                )
+                .with_code("repeated_parameter"));
             }
         }
         Ok(Self { values })
@@ -72,11 +75,13 @@ impl Params {
             Some(v) if v.chars().count() > max_chars => Err(Problem::invalid_parameter(
                 name,
                 format!("{name} must be at most {max_chars} characters"),
-            )),
+            )
+            .with_code("too_long")),
             Some(v) if v.trim().is_empty() => Err(Problem::invalid_parameter(
                 name,
                 format!("{name} must not be blank"),
-            )),
+            )
+            .with_code("blank")),
             v => Ok(v.map(str::to_owned)),
         }
     }
@@ -102,6 +107,7 @@ impl Params {
                         name,
                         format!("{name} must be a date YYYY-MM-DD, got {v:?}"),
                     )
+                    .with_code("invalid_date")
                 })
             })
             .transpose()
@@ -119,6 +125,7 @@ impl Params {
                         name,
                         format!("{name} must be a decimal number such as 12700.50, got {v:?}"),
                     )
+                    .with_code("invalid_decimal")
                 })
             })
             .transpose()
@@ -131,15 +138,17 @@ impl Params {
                 _ => Err(Problem::invalid_parameter(
                     name,
                     format!("{name} must be a whole number from {min} to {max}, got {v:?}"),
-                )),
+                )
+                .with_code("out_of_range")),
             })
             .transpose()
     }
 }
 
 pub fn taxpayer(name: &str, v: &str) -> Result<TaxpayerId, Problem> {
-    v.parse()
-        .map_err(|e| Problem::invalid_parameter(name, format!("{name}: {e}")))
+    v.parse().map_err(|e| {
+        Problem::invalid_parameter(name, format!("{name}: {e}")).with_code("invalid_tax_number")
+    })
 }
 
 pub fn direction(name: &str, v: &str) -> Result<Direction, Problem> {
@@ -158,9 +167,10 @@ pub fn invoice_key(
     let taxpayer = taxpayer("taxpayer", taxpayer_raw)?;
     let direction = direction("direction", direction_raw)?;
     let supplier = self::taxpayer("supplier", supplier_raw)?;
-    let invoice_number: InvoiceNumber = number_raw
-        .parse()
-        .map_err(|e| Problem::invalid_parameter("invoice_number", format!("{e}")))?;
+    let invoice_number: InvoiceNumber = number_raw.parse().map_err(|e| {
+        Problem::invalid_parameter("invoice_number", format!("{e}"))
+            .with_code("invalid_invoice_number")
+    })?;
     Ok(InvoiceKey {
         taxpayer,
         id: InvoiceId {
@@ -216,7 +226,8 @@ pub fn invoice_query(taxpayer: TaxpayerId, p: &Params) -> Result<InvoiceQuery, P
             return Err(Problem::invalid_parameter(
                 "direction",
                 "direction is required: INBOUND or OUTBOUND",
-            ));
+            )
+            .with_code("required"));
         }
     };
     let mut q = InvoiceQuery::new(taxpayer, direction);
@@ -228,7 +239,8 @@ pub fn invoice_query(taxpayer: TaxpayerId, p: &Params) -> Result<InvoiceQuery, P
         return Err(Problem::invalid_parameter(
             "issued_to",
             format!("issued_to {to} is before issued_from {from}"),
-        ));
+        )
+        .with_code("range_reversed"));
     }
     q.partner_tax_number = p.taxpayer("partner_tax_number")?;
     q.partner_name = p.text("partner_name", MAX_TEXT_CHARS)?;
@@ -241,14 +253,16 @@ pub fn invoice_query(taxpayer: TaxpayerId, p: &Params) -> Result<InvoiceQuery, P
         return Err(Problem::invalid_parameter(
             "max_gross_huf",
             format!("max_gross_huf {max} is less than min_gross_huf {min}"),
-        ));
+        )
+        .with_code("range_reversed"));
     }
     if let Some(c) = p.str("currency") {
         if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(Problem::invalid_parameter(
                 "currency",
                 format!("currency must be an ISO 4217 code of 3 capital letters, got {c:?}"),
-            ));
+            )
+            .with_code("invalid_currency"));
         }
         q.currency = Some(c.to_owned());
     }
@@ -265,10 +279,10 @@ pub fn invoice_query(taxpayer: TaxpayerId, p: &Params) -> Result<InvoiceQuery, P
     }
     if let Some(cursor) = p.str("cursor") {
         if cursor.len() > MAX_CURSOR_BYTES {
-            return Err(Problem::invalid_parameter(
-                "cursor",
-                "cursor is not one this API issued",
-            ));
+            return Err(
+                Problem::invalid_parameter("cursor", "cursor is not one this API issued")
+                    .with_code("invalid_cursor"),
+            );
         }
         q.cursor = Some(cursor.to_owned());
     }

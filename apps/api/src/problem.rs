@@ -21,13 +21,20 @@ pub struct Problem {
     pub title: &'static str,
     #[schema(example = 400)]
     pub status: u16,
+    /// A stable, machine-readable code for this very problem (snake_case), for clients that
+    /// show their own text (the web UI translates it): the kind's (`invalid_parameter`,
+    /// `not_found`, …) or a finer one (`invalid_date`, `invalid_tax_number`, `unknown_value`,
+    /// …). Codes are only ever added, never renamed; `detail` is English prose and may change.
+    #[schema(value_type = String, example = "invalid_date")]
+    pub code: &'static str,
     /// What went wrong in this request and what to fix.
-    #[schema(example = "issued_from must be a date YYYY-MM-DD, got \"2024-13-01\"")]
-    pub detail: String,
+    // Box<str>, not String: with `code` the struct would cross clippy's large-Err size.
+    #[schema(value_type = String, example = "issued_from must be a date YYYY-MM-DD, got \"2024-13-01\"")]
+    pub detail: Box<str>,
     /// For 400s: the query, path or body parameter at fault.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "issued_from")]
-    pub parameter: Option<String>,
+    #[schema(value_type = Option<String>, example = "issued_from")]
+    pub parameter: Option<Box<str>>,
     /// For an unknown enum value: the values the parameter accepts.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<String>>)]
@@ -47,7 +54,9 @@ impl Problem {
             kind,
             title,
             status: status.as_u16(),
-            detail: detail.into(),
+            // The kind's last segment: `urn:navsync:problem:not-found` is `not_found`.
+            code: kind_code(kind),
+            detail: detail.into().into_boxed_str(),
             parameter: None,
             allowed: None,
             retry_after: None,
@@ -62,7 +71,7 @@ impl Problem {
             "Invalid parameter",
             detail,
         );
-        p.parameter = Some(parameter.to_owned());
+        p.parameter = Some(parameter.into());
         p
     }
 
@@ -71,9 +80,16 @@ impl Problem {
         let mut p = Self::invalid_parameter(
             parameter,
             format!("{parameter} {value:?} is not one of {}", allowed.join(", ")),
-        );
+        )
+        .with_code("unknown_value");
         p.allowed = Some(allowed);
         p
+    }
+
+    /// The same problem with a finer stable `code` (snake_case, see [`Problem::code`]).
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
     }
 
     /// 400 for a request that cannot be read at all (not one parameter's fault).
@@ -199,7 +215,8 @@ impl Problem {
             RepoError::Invalid(msg) => Self::invalid_parameter(
                 "cursor",
                 format!("cursor is not valid for this taxpayer and query: {msg}"),
-            ),
+            )
+            .with_code("invalid_cursor"),
             other => Self::from_repo(other),
         }
     }
@@ -240,6 +257,24 @@ impl Problem {
     }
 }
 
+/// `urn:navsync:problem:method-not-allowed` → `method_not_allowed`, for the fixed kinds above.
+fn kind_code(kind: &'static str) -> &'static str {
+    match kind.rsplit(':').next().unwrap_or(kind) {
+        "invalid-parameter" => "invalid_parameter",
+        "bad-request" => "bad_request",
+        "unauthorized" => "unauthorized",
+        "forbidden" => "forbidden",
+        "not-found" => "not_found",
+        "method-not-allowed" => "method_not_allowed",
+        "conflict" => "conflict",
+        "too-many-requests" => "too_many_requests",
+        "unavailable" => "unavailable",
+        "uri-too-long" => "uri_too_long",
+        "headers-too-large" => "headers_too_large",
+        _ => "internal",
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -260,5 +295,51 @@ impl IntoResponse for Problem {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_stable_code_in_the_body() {
+        let cases = [
+            (
+                Problem::invalid_parameter("limit", "x"),
+                "invalid_parameter",
+            ),
+            (
+                Problem::unknown_value("sort", "up", &["a"]),
+                "unknown_value",
+            ),
+            (Problem::bad_request("x"), "bad_request"),
+            (Problem::unauthorized("x"), "unauthorized"),
+            (Problem::forbidden("x"), "forbidden"),
+            (Problem::not_found("x"), "not_found"),
+            (Problem::method_not_allowed("x"), "method_not_allowed"),
+            (Problem::conflict("x"), "conflict"),
+            (Problem::too_many_requests(3), "too_many_requests"),
+            (Problem::unavailable("x", 1), "unavailable"),
+            (Problem::uri_too_long(10), "uri_too_long"),
+            (Problem::headers_too_large(10, 2), "headers_too_large"),
+            (Problem::internal("x"), "internal"),
+            (
+                Problem::from_search(RepoError::Invalid("x".into())),
+                "invalid_cursor",
+            ),
+            (
+                Problem::invalid_parameter("issued_from", "x").with_code("invalid_date"),
+                "invalid_date",
+            ),
+        ];
+        for (problem, code) in cases {
+            let body: serde_json::Value = serde_json::to_value(&problem).unwrap();
+            assert_eq!(body["code"], code, "{}", problem.kind);
+            // The code is the kind's own unless a finer one was given.
+            if code == kind_code(problem.kind) {
+                assert!(problem.kind.ends_with(&code.replace('_', "-")), "{code}");
+            }
+        }
     }
 }

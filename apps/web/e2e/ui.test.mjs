@@ -166,12 +166,28 @@ test('filters, direction, sort and paging ask the API and show its answer', asyn
   await page.context().close();
 });
 
-test('a bad filter value shows the API\'s problem detail', async () => {
+test('a bad filter value: the error once, at its field, translated from the problem\'s stable code (HU and EN)', async () => {
+  const q = `direction=OUTBOUND&partner_tax_number=12345678`;
+  const res = await fetch(`${BASE}/v1/taxpayers/${TP_A}/invoices?${q}`, { headers: { Authorization: `Bearer ${TOK.reader_all}` } });
+  const problem = await res.json();
+  eq([res.status, problem.code, problem.parameter], [400, 'invalid_tax_number', 'partner_tax_number'], 'the API\'s problem');
   const page = await newPage();
-  await signIn(page, TOK.reader_all, `#/invoices?tp=${TP_A}&direction=OUTBOUND&partner_tax_number=12345678`);
+  await signIn(page, TOK.reader_all, `#/invoices?tp=${TP_A}&${q}`);
   await listLoaded(page);
-  const text = await page.locator('#banner').textContent();
-  ok(/partner_tax_number/.test(text), `banner names the parameter: ${text}`);
+  const expected = {
+    hu: 'Partner adószáma (8 számjegy): adjon meg egy érvényes törzsszámot (az adószám első 8 számjegye).',
+    en: 'Partner tax id (8 digits): enter a valid tax id (the first 8 digits of the tax number).',
+  };
+  for (const lang of ['hu', 'en']) {
+    if (lang === 'en') await reload(page, page.locator('#topbar [data-lang-toggle]'));
+    const input = page.locator('#f-partner_tax_number');
+    eq(await input.getAttribute('aria-invalid'), 'true', `${lang}: the field is marked`);
+    eq(await page.locator('#err-f-partner_tax_number').textContent(), expected[lang], `${lang}: the message at the field`);
+    eq(await input.getAttribute('aria-describedby'), 'err-f-partner_tax_number', `${lang}: and tied to it`);
+    eq(await page.locator('#banner').isVisible(), false, `${lang}: no second copy in the banner`);
+    eq(await page.locator('main').getByText(expected[lang]).count(), 1, `${lang}: shown once`);
+  }
+  await shot(page, '16-filter-error-at-field');
   await page.context().close();
 });
 

@@ -117,10 +117,19 @@ function electronicHash(eh) {
     h('code', {}, eh.value), ` · ${state}`);
 }
 
+/** A problem's text in the UI's language from its stable `code`; null for a code it does not know. */
+function problemText(problem) {
+  const code = problem?.code;
+  if (!code || !fmt.has(`problem.${code}`)) return null;
+  const param = problem.parameter;
+  const field = param ? (fmt.has(`f.${param}`) ? t(`f.${param}`) : param) : '';
+  return t(`problem.${code}`, { field, allowed: (problem.allowed ?? []).join(', '), detail: problem.detail ?? '' });
+}
+
 function errorMessage(e) {
   if (e instanceof api.ApiError) {
     if (e.status === 0) return t('error.network');
-    return t('error.generic', { detail: e.message });
+    return problemText(e.problem) ?? t('error.generic', { detail: e.message });
   }
   return t('error.generic', { detail: e.message || String(e) });
 }
@@ -487,9 +496,20 @@ function renderList(params) {
     listFocus(tbody);
   }).catch((e) => {
     table.setAttribute('aria-busy', 'false');
-    tbody.replaceChildren(h('tr', {}, h('td', { colspan: cols, class: 'empty' }, errorMessage(e))));
     summary.textContent = '';
-    report(e);
+    // A filter the API refused: the error once, at that field; anything else in the banner.
+    const input = e instanceof api.ApiError && e.problem?.parameter && form.querySelector(`#f-${CSS.escape(e.problem.parameter)}`);
+    if (input) {
+      const msg = h('span', { class: 'field-error', id: `err-${input.id}`, role: 'alert' }, errorMessage(e));
+      input.setAttribute('aria-invalid', 'true');
+      input.setAttribute('aria-describedby', msg.id);
+      input.closest('.field').append(msg);
+      filterBox.open = true;
+      tbody.replaceChildren(h('tr', {}, h('td', { colspan: cols, class: 'empty' }, t('list.fixFilter'))));
+    } else {
+      tbody.replaceChildren(h('tr', {}, h('td', { colspan: cols, class: 'empty' }, t('list.failed'))));
+      report(e);
+    }
     listFocus(tbody);
   });
 }
@@ -791,7 +811,7 @@ function syncCard(tp) {
         } catch (e) {
           if (e instanceof api.SessionEnded) return;
           // 409/501: the server refused (running already, no credentials, no "sync now" here).
-          result.textContent = e instanceof api.ApiError && e.status >= 400 && e.status !== 503
+          result.textContent = e instanceof api.ApiError && e.status === 409
             ? t('sync.refused', { detail: e.message }) : errorMessage(e);
           result.classList.add('form-error');
           button.disabled = false;

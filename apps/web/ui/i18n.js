@@ -70,6 +70,18 @@ const STRINGS = {
     'title.notFound': 'No such page', 'title.print': 'Printable invoice {number}',
     'scroll.region': '{name} (scrolls sideways)', 'scroll.hint': 'scroll sideways',
     'party.private': 'Private person',
+    'problem.invalid_date': '{field}: enter a date as YYYY-MM-DD.', 'problem.invalid_tax_number': '{field}: enter a valid tax id (the first 8 digits of the tax number).',
+    'problem.invalid_decimal': '{field}: enter a number, e.g. 12700.50.', 'problem.out_of_range': '{field}: the value is out of range.',
+    'problem.too_long': '{field} is too long.', 'problem.blank': '{field} must not be blank.', 'problem.unknown_value': '{field}: choose one of {allowed}.',
+    'problem.range_reversed': '{field}: the end of the range is before its start.', 'problem.invalid_currency': '{field}: a 3-letter currency code such as EUR.',
+    'problem.invalid_cursor': 'This page link is out of date; start again from the first page.', 'problem.required': '{field} is required.',
+    'problem.invalid_invoice_number': 'That is not a valid invoice number.', 'problem.unknown_parameter': 'The address has a parameter this page does not know ({field}).',
+    'problem.empty_parameter': '{field} is empty.', 'problem.repeated_parameter': '{field} is given more than once.', 'problem.invalid_parameter': '{field}: the value is not valid.',
+    'problem.bad_request': 'The server could not read the request.', 'problem.unauthorized': 'Sign in again.', 'problem.forbidden': 'Your account may not see this.',
+    'problem.not_found': 'Not found: it may not have been synced yet.', 'problem.conflict': 'The server refused: {detail}', 'problem.too_many_requests': 'Too many requests; wait a moment and try again.',
+    'problem.unavailable': 'The service is unavailable for a moment; try again shortly.', 'problem.internal': 'The server failed; the error has been logged.',
+    'problem.uri_too_long': 'The address is too long.', 'problem.headers_too_large': 'The request is too large.', 'problem.method_not_allowed': 'The server does not allow this here.',
+    'list.fixFilter': 'Correct the marked filter above.', 'list.failed': 'The invoices could not be loaded.',
     'print.open': 'Print', 'print.print': 'Print or save as PDF', 'print.back': 'Back to the invoice', 'print.number': 'Invoice number',
     'print.title.CREATE': 'Invoice', 'print.title.MODIFY': 'Modifying document', 'print.title.STORNO': 'Cancelling invoice',
     'print.groupMember': 'Group member tax number',
@@ -147,6 +159,18 @@ const STRINGS = {
     'title.notFound': 'Nincs ilyen oldal', 'title.print': '{number} számla nyomtatható képe',
     'scroll.region': '{name} (vízszintesen görgethető)', 'scroll.hint': 'görgessen oldalra',
     'party.private': 'Magánszemély',
+    'problem.invalid_date': '{field}: adjon meg egy dátumot ÉÉÉÉ-HH-NN alakban.', 'problem.invalid_tax_number': '{field}: adjon meg egy érvényes törzsszámot (az adószám első 8 számjegye).',
+    'problem.invalid_decimal': '{field}: adjon meg egy számot, pl. 12700,50.', 'problem.out_of_range': '{field}: az érték a megengedett tartományon kívül esik.',
+    'problem.too_long': '{field}: túl hosszú.', 'problem.blank': '{field}: nem lehet üres.', 'problem.unknown_value': '{field}: ezek közül válasszon: {allowed}.',
+    'problem.range_reversed': '{field}: a tartomány vége korábbi, mint az eleje.', 'problem.invalid_currency': '{field}: háromjegyű pénznemkód, pl. EUR.',
+    'problem.invalid_cursor': 'Ez a lapozási hivatkozás elavult; kezdje újra az első oldaltól.', 'problem.required': '{field}: kötelező.',
+    'problem.invalid_invoice_number': 'Ez nem érvényes számlaszám.', 'problem.unknown_parameter': 'A címben olyan paraméter van, amelyet ez az oldal nem ismer ({field}).',
+    'problem.empty_parameter': '{field}: üres.', 'problem.repeated_parameter': '{field}: többször szerepel.', 'problem.invalid_parameter': '{field}: az érték nem érvényes.',
+    'problem.bad_request': 'A szerver nem tudta értelmezni a kérést.', 'problem.unauthorized': 'Jelentkezzen be újra.', 'problem.forbidden': 'A fiókja ezt nem láthatja.',
+    'problem.not_found': 'Nem található: lehet, hogy még nincs szinkronizálva.', 'problem.conflict': 'A szerver elutasította: {detail}', 'problem.too_many_requests': 'Túl sok kérés; várjon egy kicsit, és próbálja újra.',
+    'problem.unavailable': 'A szolgáltatás átmenetileg nem érhető el; próbálja újra hamarosan.', 'problem.internal': 'Szerverhiba történt; a hibát naplóztuk.',
+    'problem.uri_too_long': 'A cím túl hosszú.', 'problem.headers_too_large': 'A kérés túl nagy.', 'problem.method_not_allowed': 'A szerver ezt itt nem engedi.',
+    'list.fixFilter': 'Javítsa a megjelölt szűrőt fent.', 'list.failed': 'A számlák nem tölthetők be.',
     'print.open': 'Nyomtatás', 'print.print': 'Nyomtatás vagy mentés PDF-be', 'print.back': 'Vissza a számlához', 'print.number': 'Számla sorszáma',
     'print.title.CREATE': 'Számla', 'print.title.MODIFY': 'Számlával egy tekintet alá eső okirat (módosító)', 'print.title.STORNO': 'Sztornó számla',
     'print.groupMember': 'Csoporttag adószáma',
@@ -250,4 +274,9 @@ export function code(prefix, value) {
   const key = `${prefix}.${value}`;
   const s = t(key);
   return s === key ? String(value) : s;
+}
+
+/** Whether a string exists for `key` (in the current language or English). */
+export function has(key) {
+  return key in STRINGS[lang] || key in STRINGS.en;
 }
