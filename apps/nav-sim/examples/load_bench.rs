@@ -3,10 +3,11 @@
 //! queue timeout, lognormal service times with a 200 ms median for a document), on the wall
 //! clock. Prints wall time, throughput beside the simulator's capacity, peak in flight
 //! (client and server), overload faults and the client's limit cuts; then the same with
-//! strict pacing (1.02 s, one at a time) for `--strict N` requests.
+//! strict pacing (1.02 s, one at a time) for `--strict M` requests, and with `--fixed K`
+//! requests in flight whatever the latency (as a K-thread client would).
 //!
 //! ```text
-//! cargo run --release -p navsync-nav-sim --example load_bench -- [N] [--callers C] [--strict M]
+//! cargo run --release -p navsync-nav-sim --example load_bench -- [N] [--callers C] [--strict M] [--fixed K]
 //! ```
 
 use std::sync::{Arc, Mutex};
@@ -23,6 +24,15 @@ struct Args {
     requests: usize,
     callers: usize,
     strict: usize,
+    fixed: usize,
+}
+
+#[derive(Clone, Copy)]
+enum Mode {
+    Adaptive,
+    Strict,
+    /// `n` in flight whatever the latency, as an n-thread client would (errors still cut).
+    Fixed(usize),
 }
 
 fn args() -> Result<Args, String> {
@@ -30,6 +40,7 @@ fn args() -> Result<Args, String> {
         requests: 2000,
         callers: 32,
         strict: 20,
+        fixed: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -41,10 +52,11 @@ fn args() -> Result<Args, String> {
         match arg.as_str() {
             "--callers" => a.callers = number("--callers")?.max(1),
             "--strict" => a.strict = number("--strict")?,
+            "--fixed" => a.fixed = number("--fixed")?,
             n => {
-                a.requests = n
-                    .parse()
-                    .map_err(|_| format!("unknown argument {n:?}; N, --callers C, --strict M"))?
+                a.requests = n.parse().map_err(|_| {
+                    format!("unknown argument {n:?}; N, --callers C, --strict M, --fixed K")
+                })?
             }
         }
     }
@@ -91,14 +103,24 @@ fn queries(sim: &SimHandle, n: usize) -> (NavCredentials, Vec<InvoiceNumberQuery
     (creds, queries)
 }
 
-async fn run(label: &str, strict: bool, n: usize, callers: usize) {
+async fn run(label: &str, mode: Mode, n: usize, callers: usize) {
     let sim = start(n).await;
     let (creds, queries) = queries(&sim, n);
     let mut config = ClientConfig::new(
         Endpoint::custom(&sim.base_url()).unwrap(),
         Software::navsync(SoftwareOperation::LocalSoftware),
     );
-    config.set_strict_pacing(strict);
+    match mode {
+        Mode::Adaptive => {}
+        Mode::Strict => config.set_strict_pacing(true),
+        Mode::Fixed(k) => {
+            config.concurrency.initial = k;
+            config.concurrency.max = k;
+            // Latency never counts as rising.
+            config.concurrency.growth_tolerance = f64::MAX;
+            config.concurrency.latency_tolerance = f64::MAX;
+        }
+    }
     let client = NavClient::new(config).unwrap();
     let queue = Arc::new(Mutex::new(queries));
     let failed = Arc::new(Mutex::new(0usize));
@@ -166,8 +188,12 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    run("adaptive", false, a.requests, a.callers).await;
+    run("adaptive", Mode::Adaptive, a.requests, a.callers).await;
+    if a.fixed > 0 {
+        let label = format!("{} fixed in flight", a.fixed);
+        run(&label, Mode::Fixed(a.fixed), a.requests, a.callers).await;
+    }
     if a.strict > 0 {
-        run("strict 1.02 s", true, a.strict, a.callers).await;
+        run("strict 1.02 s", Mode::Strict, a.strict, a.callers).await;
     }
 }
