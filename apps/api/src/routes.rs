@@ -288,10 +288,60 @@ pub(crate) async fn get_document<B: Backend>(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/xml"),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
+    h.insert(header::CONTENT_DISPOSITION, attachment(&filename));
     Ok(res)
+}
+
+/// `Content-Disposition: attachment` for `name` (RFC 6266): `filename*` carries the name in
+/// UTF-8, `filename` an ASCII fallback. The archive key's percent-encoding is undone first
+/// (`SZ%2F2024%2F001.xml` is invoice SZ/2024/001), and characters no file name may hold
+/// (`/`, `\\`, `"`, controls, …) become `_`, as a browser would save them.
+fn attachment(name: &str) -> HeaderValue {
+    let mut bytes = Vec::with_capacity(name.len());
+    let raw = name.as_bytes();
+    let mut i = 0;
+    while i < raw.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            raw[i],
+            raw.get(i + 1).copied().and_then(hex),
+            raw.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                bytes.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, ..) => {
+                bytes.push(b);
+                i += 1;
+            }
+        }
+    }
+    let decoded: String = String::from_utf8_lossy(&bytes)
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | '"' | ':' | '*' | '?' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    let ascii: String = decoded
+        .chars()
+        .map(|c| if c.is_ascii() && c != '%' { c } else { '_' })
+        .collect();
+    let mut star = String::new();
+    for b in decoded.bytes() {
+        // RFC 8187 attr-char: ALPHA / DIGIT / "!#$&+-.^_`|~"; everything else %XX.
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            star.push(b as char);
+        } else {
+            star.push_str(&format!("%{b:02X}"));
+        }
+    }
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{star}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
 /// 302 Found, as the OpenAPI document says (axum's `Redirect::to` is a 303).
@@ -393,9 +443,7 @@ pub(crate) async fn export_invoices<B: Backend>(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/csv; charset=utf-8"),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
+    h.insert(header::CONTENT_DISPOSITION, attachment(&filename));
     Ok(res)
 }
 
@@ -536,4 +584,31 @@ pub(crate) async fn not_found() -> Problem {
 
 pub(crate) async fn method_not_allowed() -> Problem {
     Problem::method_not_allowed("this method is not allowed on this resource; see /docs")
+}
+
+#[cfg(test)]
+mod attachment_tests {
+    use super::attachment;
+
+    #[test]
+    fn an_archive_key_name_is_saved_without_percent_signs_or_slashes() {
+        assert_eq!(
+            attachment("99999999_SZ%2F2024%2F001.xml"),
+            "attachment; filename=\"99999999_SZ_2024_001.xml\"; filename*=UTF-8''99999999_SZ_2024_001.xml"
+        );
+        // Non-ASCII in filename* as UTF-8; the fallback keeps ASCII only.
+        assert_eq!(
+            attachment("12345678_%C3%81RV%C3%8DZ%2F7.xml"),
+            "attachment; filename=\"12345678__RV_Z_7.xml\"; filename*=UTF-8''12345678_%C3%81RV%C3%8DZ_7.xml"
+        );
+        assert_eq!(
+            attachment("navsync-12345678-outbound-invoices.csv"),
+            "attachment; filename=\"navsync-12345678-outbound-invoices.csv\"; filename*=UTF-8''navsync-12345678-outbound-invoices.csv"
+        );
+        // A quote or a backslash cannot break out of the quoted fallback.
+        assert_eq!(
+            attachment("a\"b\\c%22.xml"),
+            "attachment; filename=\"a_b_c_.xml\"; filename*=UTF-8''a_b_c_.xml"
+        );
+    }
 }

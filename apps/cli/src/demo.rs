@@ -148,8 +148,10 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     );
     println!("{token}");
     println!();
+    // The curl line works as pasted: TOKEN is set first (the token is base64url and dots only).
+    println!("Try:  TOKEN='{token}'");
     println!(
-        "Try:  curl -H \"Authorization: Bearer $TOKEN\" '{url}/v1/taxpayers/{}/invoices?direction=OUTBOUND&limit=5'",
+        "      curl -H \"Authorization: Bearer $TOKEN\" '{url}/v1/taxpayers/{}/invoices?direction=OUTBOUND&limit=5'",
         taxpayers[0]
     );
     println!("Stop with Ctrl-C.");

@@ -766,6 +766,22 @@ test('printable invoice, HU and EN: print media shows the invoice alone; page.pd
   await page.context().close();
 });
 
+test('another tab of the same browser is signed in by the open one; signing out there signs out both', async () => {
+  const page = await newPage();
+  await signIn(page);
+  await listLoaded(page);
+  const second = await page.context().newPage();
+  await second.goto(`${BASE}/#/invoices?tp=${TP_A}&direction=OUTBOUND`);
+  await listLoaded(second);
+  eq(await second.locator('#topbar').isVisible(), true, 'the second tab shows invoices without asking for the token');
+  eq(await second.evaluate(() => localStorage.getItem('navsync.token')), null, 'the token is not written to localStorage');
+  await second.locator('#signout').click();
+  await second.locator('#token-form').waitFor();
+  await page.locator('#token-form').waitFor();
+  eq(await page.evaluate(() => sessionStorage.getItem('navsync.token')), null, 'the first tab forgot the token too');
+  await page.context().close();
+});
+
 test('amounts: whole forints without ",00", grouped from 4 digits; VAT content as a percentage; NAV codes translated', async () => {
   const page = await newPage();
   await page.goto(BASE);

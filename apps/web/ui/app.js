@@ -209,7 +209,7 @@ document.getElementById('taxpayer').addEventListener('change', (ev) => {
 });
 
 document.getElementById('signout').addEventListener('click', () => {
-  session.clear();
+  session.signOutEverywhere();
   state.me = null;
   state.cursorStacks.clear();
   go('#/signin?reason=signedout');
@@ -922,6 +922,13 @@ async function start() {
     if (res.ok) state.config = await res.json();
   } catch { /* no config: local token sign-in only */ }
   api.configure(state.config.apiUrl || '', endSession);
+  // Another tab's session serves this one too (session.js explains the trade-off).
+  await session.borrowToken();
+  session.onSignedOutElsewhere(() => {
+    state.me = null;
+    state.cursorStacks.clear();
+    go('#/signin?reason=signedout');
+  });
   let routeHash = location.hash;
   window.addEventListener('hashchange', () => {
     // An in-page anchor (the skip link's #main without script) is not a route: focus its

@@ -1,5 +1,9 @@
 // The signed-in session: the bearer token (sessionStorage, so it dies with the tab), its claims,
 // and Cognito's JSON API for user-password sign-in with the first-login new-password step.
+//
+// A new tab of the same browser borrows the token from an open tab over a BroadcastChannel
+// (same origin only) instead of asking for it again; nothing is written to localStorage, so
+// the token still dies with the last open tab. Signing out in one tab signs out every tab.
 
 const TOKEN_KEY = 'navsync.token';
 
@@ -21,6 +25,43 @@ export function claims(token) {
 export function token() { return sessionStorage.getItem(TOKEN_KEY); }
 export function setToken(t) { sessionStorage.setItem(TOKEN_KEY, t); }
 export function clear() { sessionStorage.removeItem(TOKEN_KEY); }
+
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('navsync.session') : null;
+let answerWaiter = null;
+let signedOutElsewhere = () => {};
+if (channel) {
+  channel.onmessage = ({ data }) => {
+    if (data?.type === 'ask' && token() && !expired()) channel.postMessage({ type: 'token', token: token() });
+    else if (data?.type === 'token' && answerWaiter && typeof data.token === 'string' && !expired(data.token)) answerWaiter(data.token);
+    else if (data?.type === 'signout' && token()) { clear(); signedOutElsewhere(); }
+  };
+}
+
+/**
+ * With no token in this tab: asks the tab's siblings for theirs, waiting at most `ms` for an
+ * answer (no open tab answers none). Resolves to whether this tab now has a token.
+ */
+export function borrowToken(ms = 300) {
+  if (token() || !channel) return Promise.resolve(Boolean(token()));
+  return new Promise((resolve) => {
+    const done = (t) => {
+      clearTimeout(timer);
+      answerWaiter = null;
+      if (t) setToken(t);
+      resolve(Boolean(t));
+    };
+    const timer = setTimeout(() => done(null), ms);
+    answerWaiter = done;
+    channel.postMessage({ type: 'ask' });
+  });
+}
+
+/** Signs out here and in every other tab of this browser; `onElsewhere` runs when another tab does. */
+export function signOutEverywhere() {
+  clear();
+  channel?.postMessage({ type: 'signout' });
+}
+export function onSignedOutElsewhere(fn) { signedOutElsewhere = fn; }
 
 /** True when the token's `exp` has passed (a token without `exp` is left to the server). */
 export function expired(t = token()) {
