@@ -255,6 +255,7 @@ async fn refuse(mut stream: TcpStream, header_timeout: Duration) {
         "type": "urn:navsync:problem:unavailable",
         "title": "Service unavailable",
         "status": 503,
+        "code": "unavailable",
         "detail": "the server has as many connections open as it serves; try again",
     })
     .to_string();
