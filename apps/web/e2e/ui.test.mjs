@@ -782,6 +782,21 @@ test('another tab of the same browser is signed in by the open one; signing out 
   await page.context().close();
 });
 
+test('an invoice that is not stored: the translated problem once, where the invoice would be', async () => {
+  const path = `/v1/taxpayers/${TP_A}/invoices/OUTBOUND/${TP_A}/NO-SUCH-INVOICE-1`;
+  const res = await fetch(BASE + path, { headers: { Authorization: `Bearer ${TOK.reader_all}` } });
+  eq([res.status, (await res.json()).code], [404, 'not_found'], 'the API answers 404 not_found');
+  const page = await newPage();
+  await signIn(page, TOK.reader_all, `#/invoice/${path.replace('/v1/taxpayers/', '')}`);
+  await page.locator('.detail-body[aria-busy="false"]').waitFor();
+  const msg = 'Nem található: lehet, hogy még nincs szinkronizálva.';
+  eq(await page.locator('.detail-body').textContent(), msg, 'the message in Hungarian');
+  eq(await page.locator('#banner').isVisible(), false, 'no second copy in the banner');
+  page.errors = page.errors.filter((e) => !/HTTP 404|Not found|Nem található|no such invoice/i.test(e));
+  eq(page.errors, [], 'no other script errors');
+  await page.context().close();
+});
+
 test('amounts: whole forints without ",00", grouped from 4 digits; VAT content as a percentage; NAV codes translated', async () => {
   const page = await newPage();
   await page.goto(BASE);

@@ -667,8 +667,10 @@ function renderDetail(path, params) {
     if (document.activeElement === document.body || document.activeElement === main) placeFocus(body.querySelector('h1'));
   }).catch((e) => {
     body.setAttribute('aria-busy', 'false');
-    body.replaceChildren(h('p', { class: 'empty' }, errorMessage(e)));
-    report(e);
+    if (e instanceof api.SessionEnded) return;
+    // Once, where the invoice would be: no banner copy.
+    console.error(e);
+    body.replaceChildren(h('p', { class: 'empty', role: 'alert' }, errorMessage(e)));
   });
 }
 
@@ -752,8 +754,9 @@ function renderPrint(path, params, apiPath) {
     if (document.activeElement === document.body || document.activeElement === main) placeFocus(doc.querySelector('h1'));
   }).catch((e) => {
     doc.setAttribute('aria-busy', 'false');
-    doc.replaceChildren(h('p', { class: 'empty' }, errorMessage(e)));
-    report(e);
+    if (e instanceof api.SessionEnded) return;
+    console.error(e);
+    doc.replaceChildren(h('p', { class: 'empty', role: 'alert' }, errorMessage(e)));
   });
 }
 
