@@ -797,6 +797,45 @@ test('an invoice that is not stored: the translated problem once, where the invo
   await page.context().close();
 });
 
+test('focus ring and field borders have at least 3:1 contrast against what they sit on (WCAG 1.4.11)', async () => {
+  const page = await newPage();
+  await signIn(page);
+  await listLoaded(page);
+  // A key press first: focus() then counts as keyboard focus, so :focus-visible (the ring) applies.
+  await page.keyboard.press('Shift');
+  const ratios = await page.evaluate(() => {
+    const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+    const lum = (c) => {
+      const [r, g, b] = rgb(c).map((v) => { const s = v / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+    const bgOf = (el) => { for (let e = el; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor; if (!/rgba\(.*, 0\)|transparent/.test(c)) return c; } return 'rgb(255, 255, 255)'; };
+    const input = document.querySelector('#f-partner_name');
+    const link = document.querySelector('a.inv-link');
+    const lang = document.querySelector('#topbar [data-lang-toggle]');
+    const out = {};
+    out.inputBorder = ratio(getComputedStyle(input).borderTopColor, bgOf(input.parentElement));
+    input.focus();
+    out.inputRing = ratio(getComputedStyle(input).outlineColor, bgOf(input.parentElement));
+    link.focus();
+    if (!link.matches(':focus-visible')) throw new Error('the focused link is not :focus-visible');
+    out.linkRing = ratio(getComputedStyle(link).outlineColor, bgOf(link));
+    lang.focus();
+    out.topbarRing = ratio(getComputedStyle(lang).outlineColor, bgOf(lang.parentElement));
+    // The ring colour against the page's own background (a focused control outside any card).
+    const probe = document.createElement('span');
+    probe.style.color = getComputedStyle(document.documentElement).getPropertyValue('--focus');
+    document.body.append(probe);
+    out.page = ratio(getComputedStyle(probe).color, getComputedStyle(document.documentElement).backgroundColor);
+    probe.remove();
+    return out;
+  });
+  console.log(`     contrast: ${Object.entries(ratios).map(([k, r]) => `${k} ${r.toFixed(2)}:1`).join(", ")}`);
+  for (const [what, r] of Object.entries(ratios)) ok(r >= 3, `${what}: contrast ${r.toFixed(2)}:1 is under 3:1`);
+  await page.context().close();
+});
+
 test('amounts: whole forints without ",00", grouped from 4 digits; VAT content as a percentage; NAV codes translated', async () => {
   const page = await newPage();
   await page.goto(BASE);
