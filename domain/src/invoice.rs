@@ -173,6 +173,27 @@ impl fmt::Display for InvoiceNumber {
 
 /// An invoice's identity at NAV: direction, supplier, number, and the batch index of a
 /// batch-modification document's part.
+///
+/// # Identity and versions
+///
+/// NAV refuses a second valid report under a number the supplier already used
+/// (`INVOICE_NUMBER_NOT_UNIQUE`), so *supplier tax number + invoice number* (+ the batch index
+/// of a batch-modification part) names one invoice; with the taxpayer whose books it is in and
+/// the direction it is seen from, that is an [`InvoiceKey`]. Two suppliers may use the same
+/// number: they are different invoices (an INBOUND `queryInvoiceData` names the supplier,
+/// spec 1.8.4.1 note 4).
+///
+/// One invoice can have several *data reports* over time: a supplier technically annuls a
+/// report (`manageAnnulment`, spec 2.4; once approved the number "can be reused") and reports
+/// the invoice again under the same number. The digest then lists both, told apart by
+/// `transactionId` (+ `index` within the transaction), each with its own `insDate`
+/// (nav-gov-hu/Online-Invoice #333), and `queryInvoiceData` returns the one valid report. A
+/// report is a *version* of the invoice, named by its [`ReportId`]: the version with the latest
+/// `insDate` is current ([`supersedes`]); the earlier ones are kept, archived under their own
+/// key, as superseded. Several *valid* reports under one number are a supplier's error NAV
+/// answers with `MULTIPLE_QUERY_RESULT_FOUND` ([`crate::ports::NavError::MultipleResults`]):
+/// no query parameter narrows it (the supplier must annul one), so such an invoice waits in
+/// quarantine and is retried.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct InvoiceId {
     pub direction: Direction,
@@ -223,7 +244,75 @@ pub struct InvoiceDigest {
     pub completeness_indicator: Option<bool>,
 }
 
+/// Which data report (version) of an invoice a digest row or a served document is: NAV's
+/// `transactionId` and `index` (`"{transactionId}/{index}"`), or, for a report without a
+/// transaction (entered on NAV's web form), its `insDate` (`"@{insDate}"`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReportId(String);
+
+impl ReportId {
+    pub fn new(transaction_id: Option<&str>, index: Option<u32>, ins_date: DateTime<Utc>) -> Self {
+        match transaction_id {
+            Some(t) => Self(format!("{t}/{}", index.unwrap_or(1))),
+            None => Self(format!(
+                "@{}",
+                ins_date.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+            )),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ReportId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What `queryInvoiceData`'s `auditData` says about the report it served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServedReport {
+    pub transaction_id: Option<String>,
+    pub index: Option<u32>,
+    pub ins_date: DateTime<Utc>,
+}
+
+impl ServedReport {
+    /// Whether this is the report `digest` lists: the same transaction and index where both
+    /// name one, else the same `insDate`.
+    pub fn is_report_of(&self, digest: &InvoiceDigest) -> bool {
+        match (&self.transaction_id, &digest.transaction_id) {
+            (Some(a), Some(b)) => a == b && self.index.unwrap_or(1) == digest.index.unwrap_or(1),
+            _ => self.ins_date == digest.ins_date,
+        }
+    }
+}
+
+/// Whether the report `new` lists replaces `current` as the invoice's current version: the
+/// later `insDate` wins (a resubmission is received after the report it replaces), the report
+/// id breaks a tie so every store decides alike.
+pub fn supersedes(new: &InvoiceDigest, current: &InvoiceDigest) -> bool {
+    later_report(
+        (new.ins_date, &new.report_id()),
+        (current.ins_date, &current.report_id()),
+    )
+}
+
+/// [`supersedes`] over what a store keeps of a version: its `insDate` and report id.
+pub fn later_report(new: (DateTime<Utc>, &ReportId), current: (DateTime<Utc>, &ReportId)) -> bool {
+    new > current
+}
+
 impl InvoiceDigest {
+    /// The version of the invoice this row lists.
+    pub fn report_id(&self) -> ReportId {
+        ReportId::new(self.transaction_id.as_deref(), self.index, self.ins_date)
+    }
+
     pub fn id(&self, direction: Direction) -> InvoiceId {
         InvoiceId {
             direction,

@@ -2,7 +2,7 @@
 //! Adapters implement them; use cases are generic over them. Every method documents the
 //! errors it returns, and each error type says whether trying again can help.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -10,7 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::credentials::NavCredentials;
 use crate::invoice::{
-    Direction, DocumentRef, Invoice, InvoiceDigest, InvoiceId, InvoiceKey, InvoiceRecord,
+    Direction, DocumentRef, Invoice, InvoiceDigest, InvoiceId, InvoiceKey, InvoiceRecord, ReportId,
+    ServedReport,
 };
 use crate::query::{InvoicePage, InvoiceQuery};
 use crate::sync::{PendingInvoice, RunRecord, SyncState, Window};
@@ -37,11 +38,22 @@ pub enum NavError {
     /// malformed or hostile XML, a document that is not an invoice).
     #[error("invalid invoice document: {0}")]
     InvalidDocument(String),
+    /// NAV holds several valid reports under this invoice number (`MULTIPLE_QUERY_RESULT_FOUND`,
+    /// spec 3.2 #17): the supplier reported it twice. No query parameter narrows it; it passes
+    /// once the supplier technically annuls the duplicate, so it is retried.
+    #[error(
+        "NAV holds more than one valid report of invoice {0} (MULTIPLE_QUERY_RESULT_FOUND); \
+         it can be fetched once the supplier technically annuls the duplicate"
+    )]
+    MultipleResults(String),
 }
 
 impl NavError {
     pub fn is_retryable(&self) -> bool {
-        matches!(self, NavError::Unavailable { .. } | NavError::NotFound(_))
+        matches!(
+            self,
+            NavError::Unavailable { .. } | NavError::NotFound(_) | NavError::MultipleResults(_)
+        )
     }
 
     /// NAV's errorCode, where NAV gave one.
@@ -49,6 +61,7 @@ impl NavError {
         match self {
             NavError::Rejected { code, .. } => Some(code),
             NavError::Unavailable { code, .. } => code.as_deref(),
+            NavError::MultipleResults(_) => Some("MULTIPLE_QUERY_RESULT_FOUND"),
             _ => None,
         }
     }
@@ -69,6 +82,9 @@ pub struct InvoiceDocument {
     pub xml: Vec<u8>,
     pub invoice: Invoice,
     pub electronic_invoice_hash: Option<crate::ElectronicInvoiceHash>,
+    /// Which report NAV served (its `auditData`), where it said: NAV serves only the current
+    /// one, which after a resubmission is not the one an older digest row lists.
+    pub served: Option<ServedReport>,
 }
 
 /// NAV Online Számla, as far as syncing needs it.
@@ -88,9 +104,10 @@ pub trait NavSource: Send + Sync {
         page: u32,
     ) -> Result<DigestPage, NavError>;
 
-    /// The document of one invoice.
+    /// The document of one invoice: NAV's one valid report of it (see [`InvoiceDocument::served`]).
     ///
     /// Errors: [`NavError::NotFound`] when NAV returns no document for it yet;
+    /// [`NavError::MultipleResults`] when NAV holds several valid reports under the number;
     /// [`NavError::InvalidDocument`] when the document cannot be decoded or parsed;
     /// otherwise as [`NavSource::digest_page`].
     async fn invoice_data(
@@ -133,8 +150,22 @@ pub trait InvoiceRepository: Send + Sync {
     /// Errors: [`RepoError::Unavailable`].
     async fn stored_among(&self, keys: &[InvoiceKey]) -> Result<HashSet<InvoiceKey>, RepoError>;
 
+    /// For each of `keys` with anything stored (at most 100 keys a call), the reports stored
+    /// of it: the current version's and every superseded one's.
+    ///
+    /// Errors: [`RepoError::Unavailable`].
+    async fn stored_versions(
+        &self,
+        keys: &[InvoiceKey],
+    ) -> Result<HashMap<InvoiceKey, HashSet<ReportId>>, RepoError>;
+
     /// Stores every record. Idempotent: storing a record again leaves one copy. A record is
     /// either stored whole or not at all; on error some records of the call may be stored.
+    ///
+    /// Versions: a record of a report ([`InvoiceDigest::report_id`]) other than the stored
+    /// current one becomes current if it [`crate::supersedes`] it, the old current one then
+    /// kept as superseded; otherwise it is kept as superseded itself. Listings and chains see
+    /// current versions only; [`InvoiceQueries::versions`] the superseded ones.
     ///
     /// Errors: [`RepoError::Unavailable`].
     async fn put_many(&self, records: &[InvoiceRecord]) -> Result<(), RepoError>;
@@ -144,8 +175,12 @@ pub trait InvoiceRepository: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait InvoiceQueries: Send + Sync {
-    /// One invoice, or `None` when the taxpayer has no such invoice.
+    /// One invoice (its current version), or `None` when the taxpayer has no such invoice.
     async fn get(&self, key: &InvoiceKey) -> Result<Option<InvoiceRecord>, RepoError>;
+
+    /// The superseded versions of an invoice (reports a resubmission replaced), latest
+    /// `insDate` first; empty when there are none or the invoice is not stored.
+    async fn versions(&self, key: &InvoiceKey) -> Result<Vec<InvoiceRecord>, RepoError>;
 
     /// A page of the taxpayer's invoices matching `query`.
     ///
@@ -235,16 +270,42 @@ impl ArchiveError {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait DocumentArchive: Send + Sync {
-    /// Archives `xml` under [`crate::archive::document_key`]. Idempotent: the same bytes again
-    /// change nothing visible.
+    /// Archives `xml` under `object_key`, one of [`crate::archive`]'s keys. Idempotent: the
+    /// same bytes again change nothing visible.
     ///
     /// Errors: [`ArchiveError::Unavailable`].
+    async fn put_at(&self, object_key: &str, xml: &[u8]) -> Result<DocumentRef, ArchiveError>;
+
+    /// Archives an invoice's (first) version under [`crate::archive::document_key`].
+    ///
+    /// Errors: as [`DocumentArchive::put_at`].
     async fn put(
         &self,
         key: &InvoiceKey,
         issue_date: NaiveDate,
         xml: &[u8],
-    ) -> Result<DocumentRef, ArchiveError>;
+    ) -> Result<DocumentRef, ArchiveError> {
+        self.put_at(&crate::archive::document_key(key, issue_date), xml)
+            .await
+    }
+
+    /// Archives a further version of an invoice under
+    /// [`crate::archive::version_document_key`], so it overwrites no other version.
+    ///
+    /// Errors: as [`DocumentArchive::put_at`].
+    async fn put_version(
+        &self,
+        key: &InvoiceKey,
+        issue_date: NaiveDate,
+        report: &ReportId,
+        xml: &[u8],
+    ) -> Result<DocumentRef, ArchiveError> {
+        self.put_at(
+            &crate::archive::version_document_key(key, issue_date, report),
+            xml,
+        )
+        .await
+    }
 
     /// The document's bytes, checked against its recorded SHA-256.
     ///

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use navsync_domain::ports::RepoError;
 use navsync_domain::query::InvoiceSummary;
 use navsync_domain::sync::chain_root;
-use navsync_domain::{Direction, InvoiceKey, InvoiceRecord, TaxpayerId};
+use navsync_domain::{Direction, InvoiceKey, InvoiceRecord, ReportId, TaxpayerId};
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
 
@@ -42,6 +42,19 @@ pub(crate) fn invoice_sk(key: &InvoiceKey) -> String {
         Some(i) => format!("B#{i:010}"),
     }
 }
+
+/// Sort key prefix of the superseded versions of an invoice (beside its current item, under
+/// the same `pk`; they carry no index attributes, so no listing sees them).
+pub(crate) fn version_sk_prefix(key: &InvoiceKey) -> String {
+    format!("V#{}#", batch_part(key))
+}
+
+pub(crate) fn version_sk(key: &InvoiceKey, report: &ReportId) -> String {
+    format!("{}{report}", version_sk_prefix(key))
+}
+
+/// Attributes a superseded version's item keeps of [`encode`]'s: the record and the keys.
+pub(crate) const VERSION_ATTRIBUTES: [&str; 5] = ["pk", "schema", "doc", "doc_ref", "doc_sha256"];
 
 pub(crate) fn invoice_pk_prefix(taxpayer: TaxpayerId, direction: Direction) -> String {
     format!("INV#{}#", tp_dir(taxpayer, direction))
@@ -115,6 +128,14 @@ pub(crate) fn encode(record: &InvoiceRecord) -> Result<Encoded, RepoError> {
     item.insert("pk".into(), s(invoice_pk(key)));
     item.insert("sk".into(), s(invoice_sk(key)));
     item.insert("schema".into(), s(INVOICE_SCHEMA));
+    item.insert("report_id".into(), s(record.digest.report_id().as_str()));
+    item.insert(
+        "ins_date".into(),
+        s(record
+            .digest
+            .ins_date
+            .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)),
+    );
     item.insert("gsi1pk".into(), s(tp_dir(key.taxpayer, key.id.direction)));
     item.insert("gsi1sk".into(), s(date_sort(key, summary.issue_date)));
     item.insert("gsi3sk".into(), s(number_sort(key)));

@@ -16,7 +16,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use navsync_domain::ports::{InvoiceQueries, InvoiceRepository, RepoError, SyncStateStore};
 use navsync_domain::query::{InvoicePage, InvoiceQuery, InvoiceSummary, SortOrder};
 use navsync_domain::sync::{PendingInvoice, RunRecord, SyncState};
-use navsync_domain::{Direction, InvoiceKey, InvoiceRecord, TaxpayerId};
+use navsync_domain::{Direction, InvoiceKey, InvoiceRecord, ReportId, TaxpayerId, later_report};
 use sha2::{Digest, Sha256};
 
 use crate::cursor::{CursorSigner, Position, hex};
@@ -619,6 +619,151 @@ impl DynamoStore {
     }
 }
 
+/// What the current item of a stored invoice says about its versions.
+struct CurrentVersion {
+    report: ReportId,
+    ins_date: DateTime<Utc>,
+    superseded: HashSet<ReportId>,
+}
+
+fn report_id(id: &str) -> Result<ReportId, RepoError> {
+    serde_json::from_value(serde_json::Value::String(id.to_owned()))
+        .map_err(|e| RepoError::Corrupt(format!("stored report id {id:?}: {e}")))
+}
+
+impl DynamoStore {
+    /// The current version of each stored invoice among `keys` (BatchGetItem; an item stored
+    /// before versions were kept is read whole, its record's digest naming its report).
+    async fn current_versions(
+        &self,
+        keys: &[InvoiceKey],
+    ) -> Result<HashMap<InvoiceKey, CurrentVersion>, RepoError> {
+        let mut by_key: HashMap<(String, String), &InvoiceKey> = HashMap::new();
+        for k in keys {
+            by_key.insert((item::invoice_pk(k), item::invoice_sk(k)), k);
+        }
+        let wanted = by_key
+            .keys()
+            .map(|(pk, sk)| key_item(pk.clone(), sk.clone()))
+            .collect();
+        let found = self
+            .batch_get(
+                wanted,
+                Some("pk, sk, report_id, ins_date, superseded_reports"),
+            )
+            .await?;
+        let mut current = HashMap::new();
+        for it in &found {
+            let id = (
+                item::get_s(it, "pk")?.to_owned(),
+                item::get_s(it, "sk")?.to_owned(),
+            );
+            let Some(k) = by_key.get(&id) else { continue };
+            let version = match (it.get("report_id"), it.get("ins_date")) {
+                (Some(AttributeValue::S(r)), Some(AttributeValue::S(t))) => CurrentVersion {
+                    report: report_id(r)?,
+                    ins_date: DateTime::parse_from_rfc3339(t)
+                        .map_err(|e| RepoError::Corrupt(format!("ins_date of {}: {e}", id.0)))?
+                        .with_timezone(&Utc),
+                    superseded: match it.get("superseded_reports") {
+                        Some(AttributeValue::Ss(v)) => {
+                            v.iter().map(|r| report_id(r)).collect::<Result<_, _>>()?
+                        }
+                        _ => HashSet::new(),
+                    },
+                },
+                _ => {
+                    let record = self.get(k).await?.ok_or_else(|| {
+                        RepoError::Unavailable(format!("item {} vanished while read", id.0))
+                    })?;
+                    CurrentVersion {
+                        report: record.digest.report_id(),
+                        ins_date: record.digest.ins_date,
+                        superseded: HashSet::new(),
+                    }
+                }
+            };
+            current.insert((*k).clone(), version);
+        }
+        Ok(current)
+    }
+
+    /// The item of a superseded version: the record under `V#…{report}`, no index attributes.
+    async fn version_item(&self, record: &InvoiceRecord) -> Result<Item, RepoError> {
+        let mut item = self.encode(record).await?;
+        item.retain(|name, _| item::VERSION_ATTRIBUTES.contains(&name.as_str()));
+        item.insert(
+            "sk".into(),
+            s(item::version_sk(&record.key, &record.digest.report_id())),
+        );
+        item.insert("report_id".into(), s(record.digest.report_id().as_str()));
+        item.insert("ins_date".into(), s(watermark_str(record.digest.ins_date)));
+        Ok(item)
+    }
+
+    /// Stores records of distinct invoices. A record of another report than the current one
+    /// either supersedes it (the current one's record is moved to its version item first) or
+    /// is kept as a version itself (and named in the current item's `superseded_reports`).
+    async fn put_round(&self, records: &[&InvoiceRecord]) -> Result<(), RepoError> {
+        let keys: Vec<InvoiceKey> = records.iter().map(|r| r.key.clone()).collect();
+        let current = self.current_versions(&keys).await?;
+        let mut versions = Vec::new();
+        let mut items = Vec::with_capacity(records.len());
+        let mut older = Vec::new();
+        for r in records {
+            let report = r.digest.report_id();
+            let mut item = self.encode(r).await?;
+            let mut superseded = HashSet::new();
+            if let Some(c) = current.get(&r.key) {
+                superseded = c.superseded.clone();
+                if c.report != report {
+                    if later_report((r.digest.ins_date, &report), (c.ins_date, &c.report)) {
+                        let old = self.get(&r.key).await?.ok_or_else(|| {
+                            RepoError::Unavailable(format!(
+                                "invoice {} vanished while superseded",
+                                r.key.id.invoice_number
+                            ))
+                        })?;
+                        versions.push(self.version_item(&old).await?);
+                        superseded.insert(c.report.clone());
+                    } else {
+                        versions.push(self.version_item(r).await?);
+                        older.push((r.key.clone(), report));
+                        continue;
+                    }
+                }
+            }
+            if !superseded.is_empty() {
+                let mut names: Vec<String> =
+                    superseded.iter().map(|r| r.as_str().to_owned()).collect();
+                names.sort();
+                item.insert("superseded_reports".into(), AttributeValue::Ss(names));
+            }
+            items.push(item);
+        }
+        // Versions first: a crash in between leaves the current item as it was.
+        self.batch_write(versions).await?;
+        for (key, report) in older {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key_item(
+                    item::invoice_pk(&key),
+                    item::invoice_sk(&key),
+                )))
+                .update_expression("ADD superseded_reports :r")
+                .expression_attribute_values(
+                    ":r",
+                    AttributeValue::Ss(vec![report.as_str().to_owned()]),
+                )
+                .send()
+                .await
+                .map_err(|e| repo_error("UpdateItem", e))?;
+        }
+        self.batch_write(items).await
+    }
+}
+
 fn backoff(round: u32) -> Duration {
     Duration::from_millis(25u64 << round.min(7))
 }
@@ -652,21 +797,46 @@ impl InvoiceRepository for DynamoStore {
         Ok(stored)
     }
 
+    async fn stored_versions(
+        &self,
+        keys: &[InvoiceKey],
+    ) -> Result<HashMap<InvoiceKey, HashSet<ReportId>>, RepoError> {
+        let current = self.current_versions(keys).await?;
+        Ok(current
+            .into_iter()
+            .map(|(k, c)| {
+                let mut reports = c.superseded;
+                reports.insert(c.report);
+                (k, reports)
+            })
+            .collect())
+    }
+
     async fn put_many(&self, records: &[InvoiceRecord]) -> Result<(), RepoError> {
-        // BatchWriteItem refuses two writes to one key in a call; the last record wins.
-        let mut latest: HashMap<(String, String), &InvoiceRecord> = HashMap::new();
+        // BatchWriteItem refuses two writes to one key in a call; per invoice and report the
+        // last record wins, and reports of one invoice are written one call apart.
+        let mut latest: HashMap<(InvoiceKey, ReportId), &InvoiceRecord> = HashMap::new();
         let mut order = Vec::new();
         for r in records {
-            let id = (item::invoice_pk(&r.key), item::invoice_sk(&r.key));
+            let id = (r.key.clone(), r.digest.report_id());
             if latest.insert(id.clone(), r).is_none() {
                 order.push(id);
             }
         }
-        let mut items = Vec::with_capacity(order.len());
+        let mut rounds: Vec<Vec<&InvoiceRecord>> = Vec::new();
+        let mut seen: HashMap<&InvoiceKey, usize> = HashMap::new();
         for id in &order {
-            items.push(self.encode(latest[id]).await?);
+            let n = seen.entry(&id.0).or_insert(0);
+            if rounds.len() <= *n {
+                rounds.push(Vec::new());
+            }
+            rounds[*n].push(latest[id]);
+            *n += 1;
         }
-        self.batch_write(items).await
+        for round in rounds {
+            self.put_round(&round).await?;
+        }
+        Ok(())
     }
 }
 
@@ -692,6 +862,37 @@ impl InvoiceQueries for DynamoStore {
             )));
         }
         Ok(Some(record))
+    }
+
+    async fn versions(&self, key: &InvoiceKey) -> Result<Vec<InvoiceRecord>, RepoError> {
+        let mut records = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :v)")
+                .expression_attribute_values(":pk", s(item::invoice_pk(key)))
+                .expression_attribute_values(":v", s(item::version_sk_prefix(key)))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| repo_error("Query", e))?;
+            for it in out.items.unwrap_or_default() {
+                records.push(self.decode(&it).await?);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        records.sort_by(|a, b| {
+            (b.digest.ins_date, b.digest.report_id())
+                .cmp(&(a.digest.ins_date, a.digest.report_id()))
+        });
+        Ok(records)
     }
 
     async fn search(&self, query: &InvoiceQuery) -> Result<InvoicePage, RepoError> {

@@ -24,10 +24,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
-use navsync_domain::archive::document_key;
+use navsync_domain::DocumentRef;
 use navsync_domain::ports::{ArchiveError, DocumentArchive};
-use navsync_domain::{DocumentRef, InvoiceKey};
 use sha2::{Digest, Sha256};
 
 /// Temporary files of interrupted writes start with this.
@@ -228,14 +226,9 @@ fn joined(e: tokio::task::JoinError) -> ArchiveError {
 
 #[async_trait]
 impl DocumentArchive for FsArchive {
-    async fn put(
-        &self,
-        key: &InvoiceKey,
-        issue_date: NaiveDate,
-        xml: &[u8],
-    ) -> Result<DocumentRef, ArchiveError> {
+    async fn put_at(&self, key: &str, xml: &[u8]) -> Result<DocumentRef, ArchiveError> {
         let this = self.clone();
-        let key = document_key(key, issue_date);
+        let key = key.to_owned();
         let xml = xml.to_vec();
         tokio::task::spawn_blocking(move || this.put_blocking(key, &xml))
             .await

@@ -17,10 +17,8 @@ use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
-use chrono::NaiveDate;
-use navsync_domain::archive::document_key;
+use navsync_domain::DocumentRef;
 use navsync_domain::ports::{ArchiveError, DocumentArchive, RepoError};
-use navsync_domain::{DocumentRef, InvoiceKey};
 use sha2::{Digest, Sha256};
 
 pub use aws_sdk_s3;
@@ -187,25 +185,19 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 #[async_trait]
 impl DocumentArchive for S3Archive {
-    async fn put(
-        &self,
-        key: &InvoiceKey,
-        issue_date: NaiveDate,
-        xml: &[u8],
-    ) -> Result<DocumentRef, ArchiveError> {
-        let object = document_key(key, issue_date);
+    async fn put_at(&self, object: &str, xml: &[u8]) -> Result<DocumentRef, ArchiveError> {
         let sha = sha256_hex(xml);
         let stored = self
-            .stored_sha256(&object)
+            .stored_sha256(object)
             .await
             .map_err(ArchiveError::Unavailable)?;
         if stored.as_deref() != Some(sha.as_str()) {
-            self.put_object(&object, xml, &sha, "application/xml")
+            self.put_object(object, xml, &sha, "application/xml")
                 .await
                 .map_err(ArchiveError::Unavailable)?;
         }
         Ok(DocumentRef {
-            key: object,
+            key: object.to_owned(),
             sha256: sha,
             size: xml.len() as u64,
         })

@@ -10,7 +10,7 @@ mod cursor;
 mod schema;
 mod search;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,7 +20,9 @@ use chrono::{DateTime, Utc};
 use navsync_domain::ports::{InvoiceQueries, InvoiceRepository, RepoError, SyncStateStore};
 use navsync_domain::query::{InvoicePage, InvoiceQuery, InvoiceSummary};
 use navsync_domain::sync::{PendingInvoice, RunRecord, SyncState, chain_root};
-use navsync_domain::{Direction, InvoiceKey, InvoiceRecord, TaxpayerId};
+use navsync_domain::{
+    Direction, InvoiceDigest, InvoiceKey, InvoiceRecord, ReportId, TaxpayerId, supersedes,
+};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
@@ -276,8 +278,10 @@ impl Inner {
 /// what `InvoiceQuery::matches` sees, and the JSON. Built before the write lock is taken, so
 /// serializing one batch overlaps with writing another.
 struct Row {
-    columns: [Value; 16],
+    columns: [Value; 17],
     record_json: String,
+    key: InvoiceKey,
+    digest: InvoiceDigest,
 }
 
 impl Row {
@@ -303,8 +307,11 @@ impl Row {
                 Value::Text(s.totals.gross_huf.to_string()),
                 Value::Text(to_json(&s)?),
                 text(chain_root(record).as_str()),
+                text(record.digest.report_id().as_str()),
             ],
             record_json: to_json(record)?,
+            key: record.key.clone(),
+            digest: record.digest.clone(),
         })
     }
 }
@@ -320,19 +327,73 @@ fn batch_column(batch_index: Option<u32>) -> i64 {
 const UPSERT: &str = "INSERT INTO invoice (
         taxpayer, direction, supplier, invoice_number, batch, issue_date, operation, category,
         partner_tax, partner_name_lc, currency, payment_method, gross_huf_minor, gross_huf,
-        summary, chain_root)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+        summary, chain_root, report_id)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
     ON CONFLICT (taxpayer, direction, supplier, invoice_number, batch) DO UPDATE SET
         issue_date = excluded.issue_date, operation = excluded.operation,
         category = excluded.category, partner_tax = excluded.partner_tax,
         partner_name_lc = excluded.partner_name_lc, currency = excluded.currency,
         payment_method = excluded.payment_method, gross_huf_minor = excluded.gross_huf_minor,
         gross_huf = excluded.gross_huf, summary = excluded.summary,
-        chain_root = excluded.chain_root
+        chain_root = excluded.chain_root, report_id = excluded.report_id
     RETURNING id";
 
 const UPSERT_RECORD: &str = "INSERT INTO invoice_record (invoice_id, record) VALUES (?1, ?2)
     ON CONFLICT (invoice_id) DO UPDATE SET record = excluded.record";
+
+const UPSERT_VERSION: &str = "INSERT INTO invoice_version (
+        taxpayer, direction, supplier, invoice_number, batch, report_id, ins_date, record)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+    ON CONFLICT (taxpayer, direction, supplier, invoice_number, batch, report_id)
+    DO UPDATE SET ins_date = excluded.ins_date, record = excluded.record";
+
+/// Keeps `record` (JSON) of the invoice `key` as a superseded version.
+fn keep_superseded(
+    tx: &rusqlite::Transaction<'_>,
+    key: &InvoiceKey,
+    digest: &InvoiceDigest,
+    record: &str,
+) -> Result<(), RepoError> {
+    let mut params: Vec<Value> = key_params(key).into();
+    params.push(Value::Text(digest.report_id().as_str().to_owned()));
+    params.push(Value::Text(format_instant(digest.ins_date)));
+    params.push(Value::Text(record.to_owned()));
+    tx.prepare_cached(UPSERT_VERSION)
+        .and_then(|mut s| s.execute(rusqlite::params_from_iter(params)))
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// The current version's row id and record, when it is another report than `report`.
+fn other_current(
+    tx: &rusqlite::Transaction<'_>,
+    key: &InvoiceKey,
+    report: &ReportId,
+) -> Result<Option<(i64, String)>, RepoError> {
+    let current: Option<(i64, Option<String>, String)> = tx
+        .prepare_cached(&format!(
+            "SELECT id, report_id, record FROM invoice JOIN invoice_record ON invoice_id = id \
+             WHERE {KEY_WHERE}"
+        ))
+        .and_then(|mut s| {
+            s.query_row(key_params(key), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
+        })
+        .map_err(db_err)?;
+    let Some((id, stored_report, record)) = current else {
+        return Ok(None);
+    };
+    let stored_report = match stored_report {
+        Some(r) => r,
+        // Stored before versions were kept: the record's digest names its report.
+        None => parse_record(&record)?
+            .digest
+            .report_id()
+            .as_str()
+            .to_owned(),
+    };
+    Ok((stored_report != report.as_str()).then_some((id, record)))
+}
 
 fn put_all(conn: &mut Connection, rows: &[Row]) -> Result<(), RepoError> {
     // One transaction: the batch is stored whole or (after a crash) not at all.
@@ -343,6 +404,15 @@ fn put_all(conn: &mut Connection, rows: &[Row]) -> Result<(), RepoError> {
         let mut upsert = tx.prepare_cached(UPSERT).map_err(db_err)?;
         let mut upsert_record = tx.prepare_cached(UPSERT_RECORD).map_err(db_err)?;
         for row in rows {
+            if let Some((_, current)) = other_current(&tx, &row.key, &row.digest.report_id())? {
+                let current_digest = parse_record(&current)?.digest;
+                if supersedes(&row.digest, &current_digest) {
+                    keep_superseded(&tx, &row.key, &current_digest, &current)?;
+                } else {
+                    keep_superseded(&tx, &row.key, &row.digest, &row.record_json)?;
+                    continue;
+                }
+            }
             let id: i64 = upsert
                 .query_row(rusqlite::params_from_iter(&row.columns), |r| r.get(0))
                 .map_err(db_err)?;
@@ -366,6 +436,11 @@ fn key_params(key: &InvoiceKey) -> [rusqlite::types::Value; 5] {
         Text(key.id.invoice_number.as_str().to_owned()),
         Integer(batch_column(key.id.batch_index)),
     ]
+}
+
+fn stored_report_id(id: String) -> Result<ReportId, RepoError> {
+    serde_json::from_value(serde_json::Value::String(id))
+        .map_err(|e| corrupt("stored report id", e))
 }
 
 fn parse_record(json: &str) -> Result<InvoiceRecord, RepoError> {
@@ -495,6 +570,51 @@ impl InvoiceRepository for SqliteStore {
         .await
     }
 
+    async fn stored_versions(
+        &self,
+        keys: &[InvoiceKey],
+    ) -> Result<HashMap<InvoiceKey, HashSet<ReportId>>, RepoError> {
+        let keys = keys.to_vec();
+        self.read(move |conn, _| {
+            let mut current = conn
+                .prepare_cached(&format!(
+                    "SELECT report_id, record FROM invoice JOIN invoice_record ON invoice_id = id \
+                     WHERE {KEY_WHERE}"
+                ))
+                .map_err(db_err)?;
+            let mut superseded = conn
+                .prepare_cached(&format!(
+                    "SELECT report_id FROM invoice_version WHERE {KEY_WHERE}"
+                ))
+                .map_err(db_err)?;
+            let mut found = HashMap::new();
+            for key in keys {
+                let row: Option<(Option<String>, String)> = current
+                    .query_row(key_params(&key), |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+                    .map_err(db_err)?;
+                let Some((report, record)) = row else {
+                    continue;
+                };
+                let mut reports = HashSet::new();
+                reports.insert(match report {
+                    Some(r) => stored_report_id(r)?,
+                    None => parse_record(&record)?.digest.report_id(),
+                });
+                let rows = superseded
+                    .query_map(key_params(&key), |r| r.get::<_, String>(0))
+                    .map_err(db_err)?;
+                for r in rows {
+                    let r = r.map_err(db_err)?;
+                    reports.insert(stored_report_id(r)?);
+                }
+                found.insert(key, reports);
+            }
+            Ok(found)
+        })
+        .await
+    }
+
     async fn put_many(&self, records: &[InvoiceRecord]) -> Result<(), RepoError> {
         if records.is_empty() {
             return Ok(());
@@ -522,6 +642,24 @@ impl InvoiceQueries for SqliteStore {
                 .and_then(|mut s| s.query_row(key_params(&key), |r| r.get(0)).optional())
                 .map_err(db_err)?;
             json.as_deref().map(parse_record).transpose()
+        })
+        .await
+    }
+
+    async fn versions(&self, key: &InvoiceKey) -> Result<Vec<InvoiceRecord>, RepoError> {
+        let key = key.clone();
+        self.read(move |conn, _| {
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT record FROM invoice_version WHERE {KEY_WHERE} \
+                     ORDER BY ins_date DESC, report_id DESC"
+                ))
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map(key_params(&key), |r| r.get::<_, String>(0))
+                .map_err(db_err)?;
+            rows.map(|json| parse_record(&json.map_err(db_err)?))
+                .collect()
         })
         .await
     }

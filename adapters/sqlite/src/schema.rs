@@ -10,6 +10,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_invoices_and_sync_state.sql"),
     include_str!("migrations/002_chain_root.sql"),
     include_str!("migrations/003_pending_invoices.sql"),
+    include_str!("migrations/004_invoice_versions.sql"),
 ];
 
 /// The schema version this build writes.

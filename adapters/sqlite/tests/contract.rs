@@ -49,6 +49,11 @@ async fn watermark() {
 }
 
 #[tokio::test]
+async fn versions() {
+    store::check_versions(&fresh("versions")).await;
+}
+
+#[tokio::test]
 async fn pending() {
     store::check_pending(&fresh("pending")).await;
 }

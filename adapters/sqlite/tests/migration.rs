@@ -2,7 +2,7 @@
 
 mod records;
 
-use navsync_domain::ports::{InvoiceQueries, SyncStateStore};
+use navsync_domain::ports::{InvoiceQueries, InvoiceRepository, SyncStateStore};
 use navsync_domain::query::InvoiceQuery;
 use navsync_domain::{Direction, InvoiceOperation, ModificationReference};
 use navsync_sqlite::{OpenError, SqliteStore};
@@ -78,7 +78,7 @@ async fn a_v1_database_migrates_and_its_invoices_get_their_chain() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     let supplier = original.key.id.supplier_tax_number;
     let mut chain = store
         .chain(tp, Direction::Outbound, supplier, "ORIG/1")
@@ -102,6 +102,29 @@ async fn a_v1_database_migrates_and_its_invoices_get_their_chain() {
             .is_empty()
     );
 
+    // v4: a row stored before versions names its report through its record's digest, and a
+    // later report of it supersedes it.
+    let versions = store
+        .stored_versions(std::slice::from_ref(&original.key))
+        .await
+        .unwrap();
+    assert_eq!(
+        versions[&original.key],
+        std::collections::HashSet::from([original.digest.report_id()])
+    );
+    let mut resubmitted = original.clone();
+    resubmitted.digest.transaction_id = Some("RESUBMIT1".into());
+    resubmitted.digest.ins_date += chrono::TimeDelta::hours(1);
+    store
+        .put_many(std::slice::from_ref(&resubmitted))
+        .await
+        .unwrap();
+    assert_eq!(store.get(&original.key).await.unwrap(), Some(resubmitted));
+    assert_eq!(
+        store.versions(&original.key).await.unwrap(),
+        vec![original.clone()]
+    );
+
     // Opening again changes nothing.
     drop(store);
     SqliteStore::open(&path, KEY).unwrap();
@@ -120,7 +143,7 @@ fn a_database_from_a_newer_navsync_is_refused_by_name() {
             err,
             OpenError::TooNew {
                 found: 99,
-                known: 3,
+                known: 4,
                 ..
             }
         ),

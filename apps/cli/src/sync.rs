@@ -156,6 +156,16 @@ impl InvoiceRepository for Counting<'_> {
         self.inner.stored_among(keys).await
     }
 
+    async fn stored_versions(
+        &self,
+        keys: &[InvoiceKey],
+    ) -> Result<
+        std::collections::HashMap<InvoiceKey, std::collections::HashSet<navsync_domain::ReportId>>,
+        RepoError,
+    > {
+        self.inner.stored_versions(keys).await
+    }
+
     async fn put_many(&self, records: &[InvoiceRecord]) -> Result<(), RepoError> {
         self.inner.put_many(records).await?;
         self.stored

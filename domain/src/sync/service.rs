@@ -8,12 +8,14 @@
 //! It streams: at most one digest page and one write batch are held at a time, so a window of
 //! any size runs in the memory of a page.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::credentials::NavCredentials;
-use crate::invoice::{Direction, InvoiceDigest, InvoiceKey, InvoiceOperation, InvoiceRecord};
+use crate::invoice::{
+    Direction, InvoiceDigest, InvoiceKey, InvoiceOperation, InvoiceRecord, ReportId,
+};
 use crate::lookback::Lookback;
 use crate::ports::{
     ArchiveError, Clock, CredentialStore, CredentialsError, DocumentArchive, InvoiceRepository,
@@ -322,9 +324,10 @@ where
         let mut batch = Batch::new(policy.write_batch.max(1));
         for chunk in due.chunks(100) {
             let keys: Vec<InvoiceKey> = chunk.iter().map(|p| p.key.clone()).collect();
-            let stored = self.repo.stored_among(&keys).await?;
+            let stored = self.repo.stored_versions(&keys).await?;
             for entry in chunk {
-                if stored.contains(&entry.key) {
+                let versions = stored.get(&entry.key);
+                if versions.is_some_and(|v| v.contains(&entry.digest.report_id())) {
                     // Stored meanwhile (another run, a rescan): only the entry is left.
                     self.state.remove_pending(&entry.key).await?;
                     pending.remove(&entry.key);
@@ -335,15 +338,27 @@ where
                     break;
                 }
                 report.data_calls += 1;
+                let another_version = versions.is_some();
                 match self
-                    .fetch(credentials, &entry.key, entry.digest.clone())
+                    .fetch(
+                        credentials,
+                        &entry.key,
+                        entry.digest.clone(),
+                        another_version,
+                    )
                     .await
                 {
-                    Ok(record) => {
+                    Ok(Some(record)) => {
                         batch.records.push(record);
                         if batch.is_full() {
                             self.flush_recovered(&mut batch, report, pending).await?;
                         }
+                    }
+                    Ok(None) => {
+                        // A resubmission replaced it; NAV serves that one, listed on its own.
+                        self.state.remove_pending(&entry.key).await?;
+                        pending.remove(&entry.key);
+                        report.superseded_unserved += 1;
                     }
                     Err(SyncError::Nav(e)) if concerns_only_the_invoice(&e) => {
                         tracing::warn!(taxpayer = %entry.key.taxpayer, %direction,
@@ -427,30 +442,53 @@ where
         }
     }
 
-    /// Fetches, reads and archives one listed invoice into the record to store.
+    /// Fetches, reads and archives one listed report of an invoice into the record to store;
+    /// `another_version` says another report of the invoice is stored (or about to be), so
+    /// this one gets its own archive key. `None` when NAV serves a later report instead: a
+    /// resubmission superseded the listed one and NAV no longer serves it.
     async fn fetch(
         &self,
         credentials: &NavCredentials,
         key: &InvoiceKey,
         digest: InvoiceDigest,
-    ) -> Result<InvoiceRecord, SyncError> {
+        another_version: bool,
+    ) -> Result<Option<InvoiceRecord>, SyncError> {
         let mut document = self.nav.invoice_data(credentials, &key.id).await?;
+        if let Some(served) = &document.served
+            && !served.is_report_of(&digest)
+        {
+            if served.ins_date > digest.ins_date {
+                return Ok(None);
+            }
+            // NAV is still processing the listed report; it serves the earlier one meanwhile.
+            return Err(NavError::NotFound(format!(
+                "{} (listed report {} not served yet; NAV served an earlier one)",
+                key.id.invoice_number,
+                digest.report_id()
+            ))
+            .into());
+        }
         if let Some(hash) = &document.electronic_invoice_hash
             && let Some(warning) = hash.mismatch_warning()
         {
             crate::push_warning(&mut document.invoice.warnings, warning);
         }
-        let archived = self
-            .archive
-            .put(key, document.invoice.issue_date, &document.xml)
-            .await?;
-        Ok(InvoiceRecord {
+        let issue_date = document.invoice.issue_date;
+        let archived = if another_version {
+            let report = digest.report_id();
+            self.archive
+                .put_version(key, issue_date, &report, &document.xml)
+                .await?
+        } else {
+            self.archive.put(key, issue_date, &document.xml).await?
+        };
+        Ok(Some(InvoiceRecord {
             key: key.clone(),
             digest,
             invoice: document.invoice,
             document: archived,
             electronic_invoice_hash: document.electronic_invoice_hash,
-        })
+        }))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -475,17 +513,24 @@ where
         let stored = if keys.is_empty() {
             Default::default()
         } else {
-            self.repo.stored_among(&keys).await?
+            self.repo.stored_versions(&keys).await?
         };
 
         let mut batch = Batch::new(policy.write_batch.max(1));
+        // Invoices with a version fetched by this page: a further one gets its own archive key.
+        let mut fetched: HashSet<InvoiceKey> = HashSet::new();
         for (digest, key) in digests.into_iter().zip(keys) {
-            if stored.contains(&key) {
+            let report_id: ReportId = digest.report_id();
+            let versions = stored.get(&key);
+            if versions.is_some_and(|v| v.contains(&report_id)) {
                 progress.settled += 1;
                 report.already_stored += 1;
                 continue;
             }
-            if pending.contains_key(&key) {
+            if pending
+                .get(&key)
+                .is_some_and(|p| p.digest.report_id() == report_id)
+            {
                 // Quarantined already; retried from the pending list on its own schedule.
                 progress.settled += 1;
                 continue;
@@ -495,12 +540,25 @@ where
                 break;
             }
             report.data_calls += 1;
-            match self.fetch(credentials, &key, digest.clone()).await {
-                Ok(record) => {
+            let another_version = versions.is_some() || fetched.contains(&key);
+            match self
+                .fetch(credentials, &key, digest.clone(), another_version)
+                .await
+            {
+                Ok(Some(record)) => {
+                    if another_version {
+                        report.resubmissions += 1;
+                    }
+                    fetched.insert(key);
                     batch.records.push(record);
                     if batch.is_full() {
                         self.flush(&mut batch, progress, report).await?;
                     }
+                }
+                Ok(None) => {
+                    // A later report replaced this one; NAV serves that, listed on its own.
+                    progress.settled += 1;
+                    report.superseded_unserved += 1;
                 }
                 Err(SyncError::Nav(e)) if concerns_only_the_invoice(&e) => {
                     tracing::warn!(%taxpayer, %direction, invoice = %key.id.invoice_number,

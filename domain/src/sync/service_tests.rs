@@ -94,6 +94,8 @@ fn invoice_for(id: &InvoiceId) -> Invoice {
 struct Nav {
     digests: Vec<InvoiceDigest>,
     withheld: HashSet<String>,
+    /// Numbers NAV holds several valid reports of (`MULTIPLE_QUERY_RESULT_FOUND`).
+    duplicated: HashSet<String>,
     digest_calls: usize,
     data_calls: Vec<String>,
     windows: Vec<Window>,
@@ -104,6 +106,8 @@ struct Nav {
 #[derive(Default)]
 struct Stores {
     records: HashMap<InvoiceKey, InvoiceRecord>,
+    /// Versions a later report replaced.
+    superseded: Vec<InvoiceRecord>,
     watermark: Option<DateTime<Utc>>,
     archived: HashSet<String>,
     put_calls: usize,
@@ -177,10 +181,29 @@ impl World {
             if n.withheld.contains(id.invoice_number.as_str()) {
                 return Err(NavError::NotFound(id.invoice_number.to_string()));
             }
+            if n.duplicated.contains(id.invoice_number.as_str()) {
+                return Err(NavError::MultipleResults(id.invoice_number.to_string()));
+            }
+            // NAV serves the one valid report: after a resubmission, the latest.
+            let served = n
+                .digests
+                .iter()
+                .filter(|d| d.invoice_number == id.invoice_number)
+                .max_by_key(|d| d.ins_date)
+                .map(|d| ServedReport {
+                    transaction_id: d.transaction_id.clone(),
+                    index: d.index,
+                    ins_date: d.ins_date,
+                });
+            let tx = served
+                .as_ref()
+                .and_then(|s| s.transaction_id.clone())
+                .unwrap_or_default();
             Ok(InvoiceDocument {
-                xml: format!("<InvoiceData>{}</InvoiceData>", id.invoice_number).into_bytes(),
+                xml: format!("<InvoiceData>{}{tx}</InvoiceData>", id.invoice_number).into_bytes(),
                 invoice: invoice_for(id),
                 electronic_invoice_hash: None,
+                served,
             })
         });
 
@@ -194,6 +217,21 @@ impl World {
                 .filter(|k| s.records.contains_key(k))
                 .cloned()
                 .collect())
+        });
+        let s = self.stores.clone();
+        repo.expect_stored_versions().returning(move |keys| {
+            assert!(keys.len() <= 100, "stored_versions takes at most 100 keys");
+            let s = s.lock().unwrap();
+            let mut found: HashMap<InvoiceKey, HashSet<ReportId>> = HashMap::new();
+            for r in s.records.values().chain(&s.superseded) {
+                if keys.contains(&r.key) {
+                    found
+                        .entry(r.key.clone())
+                        .or_default()
+                        .insert(r.digest.report_id());
+                }
+            }
+            Ok(found)
         });
         let s = self.stores.clone();
         repo.expect_put_many().returning(move |records| {
@@ -211,7 +249,19 @@ impl World {
                     s.archived.contains(&r.document.key),
                     "stored before archived"
                 );
-                s.records.insert(r.key.clone(), r.clone());
+                match s.records.get(&r.key).cloned() {
+                    Some(current) if current.digest.report_id() != r.digest.report_id() => {
+                        if supersedes(&r.digest, &current.digest) {
+                            s.superseded.push(current);
+                            s.records.insert(r.key.clone(), r.clone());
+                        } else {
+                            s.superseded.push(r.clone());
+                        }
+                    }
+                    _ => {
+                        s.records.insert(r.key.clone(), r.clone());
+                    }
+                }
             }
             Ok(())
         });
@@ -277,6 +327,18 @@ impl World {
                 size: xml.len() as u64,
             })
         });
+        let s = self.stores.clone();
+        archive
+            .expect_put_version()
+            .returning(move |key, date, report, xml| {
+                let doc_key = crate::archive::version_document_key(key, date, report);
+                s.lock().unwrap().archived.insert(doc_key.clone());
+                Ok(DocumentRef {
+                    key: doc_key,
+                    sha256: "0".repeat(64),
+                    size: xml.len() as u64,
+                })
+            });
 
         let mut creds = MockCredentialStore::new();
         creds.expect_credentials().returning(|t| {
@@ -585,6 +647,7 @@ async fn an_unreadable_document_is_quarantined_with_its_reason_and_the_rest_is_s
                 xml: b"<x/>".to_vec(),
                 invoice: invoice_for(id),
                 electronic_invoice_hash: None,
+                served: None,
             })
         }
     });
@@ -618,6 +681,7 @@ async fn an_electronic_invoice_hash_is_stored_and_a_mismatch_is_a_warning_not_a_
                 value: "AB12".into(),
                 verified,
             }),
+            served: None,
         })
     });
     let (report, error) = p
@@ -829,5 +893,95 @@ async fn summaries_carry_each_parts_own_retries() {
     assert_eq!(
         summaries[0].nav_calls,
         summaries[0].report.digest_calls + summaries[0].report.data_calls
+    );
+}
+
+/// A report of `n` with its own transaction, received `hours_ago`.
+fn report_of(n: usize, transaction: &str, hours_ago: i64) -> InvoiceDigest {
+    InvoiceDigest {
+        transaction_id: Some(transaction.into()),
+        index: Some(1),
+        ins_date: now() - TimeDelta::hours(hours_ago),
+        ..digest(n, InvoiceOperation::Create)
+    }
+}
+
+#[tokio::test]
+async fn a_resubmission_becomes_current_and_the_superseded_version_stays_archived() {
+    let first = report_of(7, "TXFIRST", 30);
+    let world = World::new(vec![first.clone()]);
+    let (report, error) = run(&world, &policy()).await;
+    assert_eq!((report.new, error), (1, None));
+
+    // The supplier annuls it and reports it again; NAV lists both and serves the new one.
+    let again = report_of(7, "TXAGAIN", 20);
+    world.nav.lock().unwrap().digests.push(again.clone());
+    world.nav.lock().unwrap().data_calls.clear();
+    *world.clock.lock().unwrap() = now() + TimeDelta::hours(1);
+    let (report, error) = run(&world, &policy()).await;
+    assert_eq!(error, None);
+    assert_eq!(
+        (report.new, report.resubmissions, report.already_stored),
+        (1, 1, 1)
+    );
+    assert_eq!(world.nav.lock().unwrap().data_calls, ["INV-00007"]);
+
+    let stores = world.stores.lock().unwrap();
+    assert_eq!(stores.records.len(), 1);
+    let current = stores.records.values().next().unwrap();
+    assert_eq!(current.digest.transaction_id.as_deref(), Some("TXAGAIN"));
+    assert_eq!(stores.superseded.len(), 1);
+    let old = &stores.superseded[0];
+    assert_eq!(old.digest.transaction_id.as_deref(), Some("TXFIRST"));
+    assert_eq!(
+        old.document.key,
+        "11111111/INBOUND/2024/06/99999999_INV-00007.xml"
+    );
+    assert_eq!(
+        current.document.key,
+        "11111111/INBOUND/2024/06/99999999_INV-00007@TXAGAIN%2F1.xml"
+    );
+    assert!(stores.archived.contains(&old.document.key));
+    assert!(stores.archived.contains(&current.document.key));
+}
+
+#[tokio::test]
+async fn a_listed_report_nav_no_longer_serves_is_settled_not_quarantined() {
+    // Both reports are listed before the first run: NAV serves only the resubmission.
+    let world = World::new(vec![report_of(3, "TXOLD", 30), report_of(3, "TXNEW", 20)]);
+    let (report, error) = run(&world, &policy()).await;
+    assert_eq!(error, None);
+    assert_eq!(
+        (report.new, report.superseded_unserved, report.pending),
+        (1, 1, 0)
+    );
+    let stores = world.stores.lock().unwrap();
+    let current = stores.records.values().next().unwrap();
+    assert_eq!(current.digest.transaction_id.as_deref(), Some("TXNEW"));
+    assert!(stores.superseded.is_empty());
+    assert_eq!(stores.watermark, Some(now() - SyncPolicy::DEFAULT_SETTLE));
+}
+
+#[tokio::test]
+async fn several_valid_reports_under_one_number_are_quarantined_and_the_rest_is_stored() {
+    let world = World::new(invoices(4));
+    world
+        .nav
+        .lock()
+        .unwrap()
+        .duplicated
+        .insert("INV-00001".into());
+    let (report, error) = run(&world, &policy()).await;
+    assert_eq!(error, None);
+    assert_eq!((report.new, report.pending), (3, 1));
+    let stores = world.stores.lock().unwrap();
+    assert_eq!(stores.watermark, Some(now() - SyncPolicy::DEFAULT_SETTLE));
+    let entry = stores.pending.values().next().unwrap();
+    assert_eq!(entry.key.id.invoice_number.as_str(), "INV-00001");
+    assert!(
+        entry.reason.contains("MULTIPLE_QUERY_RESULT_FOUND")
+            && entry.reason.contains("technically annuls the duplicate"),
+        "{}",
+        entry.reason
     );
 }

@@ -54,6 +54,14 @@ pub struct DirectionReport {
     /// found by the trailing re-check or a rescan.
     #[serde(default)]
     pub late: u64,
+    /// Of `new`, versions stored beside another version of the same invoice: resubmissions
+    /// after a technical annulment (see [`crate::InvoiceId`]).
+    #[serde(default)]
+    pub resubmissions: u64,
+    /// Listed reports NAV no longer serves because a later report of the same invoice replaced
+    /// them (NAV served that one instead); nothing to store for them.
+    #[serde(default)]
+    pub superseded_unserved: u64,
     /// Of `digest_calls`, those re-listing the trailing period behind the watermark.
     #[serde(default)]
     pub recheck_digest_calls: u64,
@@ -86,6 +94,8 @@ impl DirectionReport {
             recovered: 0,
             pending: 0,
             late: 0,
+            resubmissions: 0,
+            superseded_unserved: 0,
             recheck_digest_calls: 0,
             digest_calls: 0,
             data_calls: 0,

@@ -729,3 +729,87 @@ pub async fn check_pending<S: SyncStateStore>(store: &S) {
         "quarantine leaves the watermark"
     );
 }
+
+/// Versions (see `navsync_domain::InvoiceId`): a later report of an invoice becomes current and
+/// the earlier stays as superseded; an earlier one stored after it is superseded at once;
+/// re-storing either changes nothing; listings count the invoice once, and `stored_versions`
+/// names every report kept.
+pub async fn check_versions<S>(store: &S)
+where
+    S: InvoiceRepository + InvoiceQueries,
+{
+    let tp = taxpayer(1_000_009);
+    let at = |h: i64| Utc.with_ymd_and_hms(2024, 5, 1, 8, 0, 0).unwrap() + TimeDelta::hours(h);
+    let report = |spec: &Spec, tx: Option<&str>, h: i64| {
+        let mut r = record(spec);
+        r.digest.transaction_id = tx.map(str::to_owned);
+        r.digest.index = tx.map(|_| 1);
+        r.digest.ins_date = at(h);
+        r.document.key = format!("{}@{}", r.document.key, r.digest.report_id());
+        r
+    };
+    let spec = Spec::new(tp, Direction::Outbound, "RE/2024/1");
+    let first = report(&spec, Some("TXA"), 0);
+    let second = report(&spec, Some("TXB"), 5);
+    let third = report(&spec, None, 9);
+    let other = record(&Spec::new(tp, Direction::Outbound, "RE/2024/2"));
+
+    store
+        .put_many(&[first.clone(), other.clone()])
+        .await
+        .expect("put first");
+    assert_eq!(store.versions(&first.key).await.expect("versions"), vec![]);
+    store
+        .put_many(std::slice::from_ref(&second))
+        .await
+        .expect("put second");
+    assert_eq!(
+        store.get(&first.key).await.expect("get"),
+        Some(second.clone())
+    );
+    assert_eq!(
+        store.versions(&first.key).await.expect("versions"),
+        vec![first.clone()]
+    );
+
+    // Later and earlier reports in one call, and again: the latest is current, once each.
+    for _ in 0..2 {
+        store
+            .put_many(&[third.clone(), first.clone(), second.clone()])
+            .await
+            .expect("put all three");
+    }
+    assert_eq!(
+        store.get(&first.key).await.expect("get"),
+        Some(third.clone())
+    );
+    assert_eq!(
+        store.versions(&first.key).await.expect("versions"),
+        vec![second.clone(), first.clone()],
+        "superseded versions, latest first, each once"
+    );
+    let listed = all_pages(store, &InvoiceQuery::new(tp, Direction::Outbound)).await;
+    assert_eq!(listed.len(), 2, "the list shows current versions only");
+    let versions = store
+        .stored_versions(&[first.key.clone(), other.key.clone()])
+        .await
+        .expect("stored_versions");
+    let want: HashSet<_> = [&first, &second, &third]
+        .iter()
+        .map(|r| r.digest.report_id())
+        .collect();
+    assert_eq!(versions[&first.key], want);
+    assert_eq!(
+        versions[&other.key],
+        HashSet::from([other.digest.report_id()])
+    );
+    let absent = record(&Spec::new(tp, Direction::Inbound, "RE/2024/1")).key;
+    assert!(
+        store
+            .stored_versions(std::slice::from_ref(&absent))
+            .await
+            .expect("stored_versions")
+            .is_empty()
+    );
+    assert_eq!(store.versions(&absent).await.expect("versions"), vec![]);
+}

@@ -79,6 +79,11 @@ async fn watermark() {
 }
 
 #[tokio::test]
+async fn versions() {
+    store::check_versions(&store().await.0).await;
+}
+
+#[tokio::test]
 async fn pending() {
     store::check_pending(&store().await.0).await;
 }
@@ -112,6 +117,14 @@ struct CrashingRepo<'a> {
 impl InvoiceRepository for CrashingRepo<'_> {
     async fn stored_among(&self, keys: &[InvoiceKey]) -> Result<HashSet<InvoiceKey>, RepoError> {
         self.inner.stored_among(keys).await
+    }
+
+    async fn stored_versions(
+        &self,
+        keys: &[InvoiceKey],
+    ) -> Result<std::collections::HashMap<InvoiceKey, HashSet<navsync_domain::ReportId>>, RepoError>
+    {
+        self.inner.stored_versions(keys).await
     }
 
     async fn put_many(&self, records: &[InvoiceRecord]) -> Result<(), RepoError> {
@@ -195,6 +208,7 @@ async fn a_sync_crashed_mid_batch_and_run_again_stores_each_invoice_once() {
                     xml,
                     invoice: rec.invoice,
                     electronic_invoice_hash: None,
+                    served: None,
                 },
             )
         })

@@ -286,6 +286,7 @@ mod tests {
                 NavError::Rejected { code, .. } => format!("Rejected({code})"),
                 NavError::InvalidDocument(_) => "InvalidDocument".into(),
                 NavError::NotFound(_) => "NotFound".into(),
+                NavError::MultipleResults(_) => "MultipleResults".into(),
             };
             assert_eq!(shown, port, "{error:?}");
         }

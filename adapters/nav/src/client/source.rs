@@ -1,13 +1,16 @@
 //! The domain's [`NavSource`] port on top of the client.
 
 use async_trait::async_trait;
-use navsync_domain::ElectronicInvoiceHash;
 use navsync_domain::ports::{DigestPage, InvoiceDocument, NavError, NavSource};
 use navsync_domain::sync::Window;
 use navsync_domain::{Direction, InvoiceId, NavCredentials};
+use navsync_domain::{ElectronicInvoiceHash, ServedReport};
 
 use super::request::{InvoiceNumberQuery, InvoiceQueryParams, MandatoryQuery};
 use super::{ClientError, NavClient};
+
+/// NAV's errorCode for several valid reports under one queried number.
+const MULTIPLE_QUERY_RESULT_FOUND: &str = "MULTIPLE_QUERY_RESULT_FOUND";
 
 impl NavClient {
     /// The `insDate` query of a half-open window `[from, to)`: NAV's bounds are inclusive to
@@ -54,7 +57,15 @@ impl NavSource for NavClient {
     ) -> Result<InvoiceDocument, NavError> {
         let response = self
             .query_invoice_data(credentials, &Self::invoice_query(id))
-            .await?
+            .await
+            .map_err(|e| match e.nav_code() {
+                // The query already names supplier and batch index where NAV allows: nothing
+                // narrows it further (spec 3.2 #17).
+                Some(MULTIPLE_QUERY_RESULT_FOUND) => {
+                    NavError::MultipleResults(id.invoice_number.to_string())
+                }
+                _ => NavError::from(e),
+            })?
             .ok_or_else(|| NavError::NotFound(id.invoice_number.to_string()))?;
         let parsed = crate::invoice::parse_invoice_data(&response.xml).map_err(|e| {
             NavError::InvalidDocument(format!("invoice {}: {e}", id.invoice_number))
@@ -74,6 +85,11 @@ impl NavSource for NavClient {
             xml: response.xml,
             invoice,
             electronic_invoice_hash,
+            served: Some(ServedReport {
+                transaction_id: response.audit.transaction_id,
+                index: response.audit.index,
+                ins_date: response.audit.ins_date,
+            }),
         })
     }
 }
