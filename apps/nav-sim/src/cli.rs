@@ -95,6 +95,17 @@ pub struct Args {
     pub backfill_to: Option<NaiveDate>,
     #[arg(long, default_value_t = 1)]
     pub backfill_after: u64,
+    /// Share of generated invoices technically annulled and resubmitted under the same number
+    /// (new transactionId, later insDate) once `--resubmit-after` digest queries were answered.
+    #[arg(long, default_value_t = 0.0)]
+    pub resubmit_share: f64,
+    /// Also when `--invoice-dir` files share an invoice (supplier, number, batch index): they
+    /// are its successive reports, the second listed after this many digest queries...
+    #[arg(long, default_value_t = 0)]
+    pub resubmit_after: u64,
+    /// ...and each further one this many digest queries after the one before.
+    #[arg(long, default_value_t = 0)]
+    pub resubmit_every: u64,
     /// A loaded server (see `load.rs`): lognormal service times per operation (medians
     /// 300 ms digest, 200 ms data, 150 ms others), `--load-capacity` served at once,
     /// `--load-queue` waiting, the rest and those queued past `--load-queue-timeout-ms`
@@ -203,6 +214,9 @@ pub fn config(a: &Args) -> Result<SimConfig, String> {
             never_fetchable_share: share("never-fetchable-share", a.never_fetchable_share)?,
             wrong_hash_share: share("wrong-hash-share", a.wrong_hash_share)?,
             backfill,
+            resubmit_share: share("resubmit-share", a.resubmit_share)?,
+            resubmit_after: a.resubmit_after,
+            resubmit_every: a.resubmit_every,
             load: load_model(a)?,
         },
     })

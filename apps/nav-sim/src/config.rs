@@ -81,6 +81,15 @@ pub struct Faults {
     pub wrong_hash_share: f64,
     /// A past period whose invoices NAV lists only later.
     pub backfill: Option<Backfill>,
+    /// Share of generated invoices the supplier technically annuls and reports again under the
+    /// same number (a new transactionId, a later `insDate`, a corrected line): the
+    /// resubmission is listed, and the original annulled, once `resubmit_after` digest queries
+    /// were answered.
+    pub resubmit_share: f64,
+    pub resubmit_after: u64,
+    /// For `--invoice-dir` files sharing an invoice: each further report is listed this many
+    /// digest queries after the one before it.
+    pub resubmit_every: u64,
     /// A loaded server: service times, capacity, queue ([`crate::load`]). Read once at start.
     pub load: Option<crate::load::LoadModel>,
 }

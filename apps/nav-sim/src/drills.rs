@@ -13,6 +13,7 @@ use crate::store::StoredInvoice;
 const LATE: u64 = 0x1A7E;
 const NEVER: u64 = 0x0DEAD;
 const WRONG_HASH: u64 = 0x0BAD_4A54;
+const RESUBMIT: u64 = 0x2E5B;
 
 /// A past period NAV fills in late: every invoice with an `insDate` in `[from, to)` stays out
 /// of the digests until the simulator has answered `after` digest queries.
@@ -65,6 +66,35 @@ pub fn backfilled(faults: &Faults, s: &StoredInvoice) -> bool {
 /// Whether the wrong-hash drill serves this invoice's `electronicInvoiceHash` corrupted.
 pub fn wrong_hash(seed: u64, faults: &Faults, s: &StoredInvoice) -> bool {
     picked(seed, WRONG_HASH, faults.wrong_hash_share, s)
+}
+
+/// Whether the resubmission drill annuls and resubmits this invoice.
+pub fn resubmitted(seed: u64, faults: &Faults, s: &StoredInvoice) -> bool {
+    picked(seed, RESUBMIT, faults.resubmit_share, s)
+}
+
+/// The resubmission of `original` (a later report under the same number): a new
+/// transactionId, an `insDate` halfway between the original's and `until`, a corrected first
+/// line, listed from `faults.resubmit_after` on, when the original is annulled.
+pub fn resubmission(
+    original: &mut StoredInvoice,
+    until: DateTime<Utc>,
+    faults: &Faults,
+) -> StoredInvoice {
+    use chrono::SubsecRound;
+    let mut again = original.clone();
+    again.transaction_id = format!("RESUB{}", original.transaction_id);
+    again.ins_date = (original.ins_date + (until - original.ins_date) / 2).trunc_subsecs(3);
+    if let Some(line) = again.invoice.lines.first_mut() {
+        line.description = Some(format!(
+            "{} (corrected)",
+            line.description.as_deref().unwrap_or("item")
+        ));
+    }
+    again.document = None;
+    again.listed_after = faults.resubmit_after;
+    original.annulled_after = Some(faults.resubmit_after);
+    again
 }
 
 pub fn never_fetchable(seed: u64, faults: &Faults, s: &StoredInvoice) -> bool {

@@ -69,10 +69,41 @@ pub fn load_dir(dir: &Path, config: &SimConfig) -> Result<Vec<StoredInvoice>, St
                 compressed,
                 original_request_version: version.into(),
                 document: Some(document.clone()),
+                listed_after: 0,
+                annulled_after: None,
             });
         }
     }
+    resubmissions(&mut out, &config.faults);
     Ok(out)
+}
+
+/// Files naming the same invoice (supplier, number, batch index) are not several valid
+/// invoices: NAV refuses a number the supplier already used (`INVOICE_NUMBER_NOT_UNIQUE`),
+/// so they are served as successive reports of one invoice, each technically annulled when the
+/// next (in name order, so with a later `insDate`) is reported. The `n`-th report (0-based) is
+/// listed once `resubmit_after + (n - 1) × resubmit_every` digest queries were answered.
+fn resubmissions(out: &mut [StoredInvoice], faults: &crate::Faults) {
+    let mut seen: std::collections::HashMap<(Option<String>, String, Option<u32>), usize> =
+        std::collections::HashMap::new();
+    let mut previous: Vec<Option<usize>> = vec![None; out.len()];
+    for (i, s) in out.iter().enumerate() {
+        let id = (
+            s.supplier_id().map(|t| t.to_string()),
+            s.invoice.invoice_number.to_string(),
+            s.invoice.batch_index,
+        );
+        previous[i] = seen.insert(id, i);
+    }
+    let mut reports = vec![0u64; out.len()];
+    for i in 0..out.len() {
+        if let Some(p) = previous[i] {
+            reports[i] = reports[p] + 1;
+            let at = faults.resubmit_after + (reports[i] - 1) * faults.resubmit_every;
+            out[i].listed_after = at;
+            out[p].annulled_after = Some(at);
+        }
+    }
 }
 
 /// The simulator's own reading of an invoice document: only what NAV's digest and chain

@@ -708,6 +708,8 @@ impl Generator {
             compressed,
             original_request_version: "3.0".into(),
             document: None,
+            listed_after: 0,
+            annulled_after: None,
         }
     }
 }

@@ -243,11 +243,20 @@ pub async fn serve(config: SimConfig, listener: TcpListener) -> Result<(), SimEr
 fn build_data(config: &SimConfig) -> Result<(Generator, Store), SimError> {
     let mut generator = Generator::new(config.seed, config.taxpayers, config.compressed_share);
     let mut store = Store::default();
-    store.insert(generator.generate(
+    let mut generated = generator.generate(
         config.invoices_per_taxpayer,
         config.period.0,
         config.period.1,
-    ));
+    );
+    let mut again = Vec::new();
+    for s in generated.iter_mut() {
+        let plain = s.invoice.batch_index.is_none() && s.document.is_none();
+        if plain && drills::resubmitted(config.seed, &config.faults, s) {
+            again.push(drills::resubmission(s, config.period.1, &config.faults));
+        }
+    }
+    generated.extend(again);
+    store.insert(generated);
     for dir in &config.invoice_dirs {
         let served = files::load_dir(dir, config).map_err(SimError::Files)?;
         // Both parties of a served invoice get a technical user, so a client can fetch it

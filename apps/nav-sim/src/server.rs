@@ -516,7 +516,7 @@ fn business(
             let answered = state.digests_answered.load(Ordering::Relaxed);
             let seed = state.config.seed;
             let page = store.digest_listed(taxpayer, &q, |s| {
-                !crate::drills::unlisted(seed, faults, s, answered)
+                s.listed(answered) && !crate::drills::unlisted(seed, faults, s, answered)
             })?;
             state.digests_answered.fetch_add(1, Ordering::Relaxed);
             if faults.data_lag_share > 0.0 {
@@ -529,7 +529,7 @@ fn business(
             Ok(response::digest_body(&page))
         }
         Body::Data(q) => {
-            let found = store.by_number(taxpayer, &q)?;
+            let found = valid(state, store.by_number(taxpayer, &q)?);
             match single_document(&found)? {
                 Some(one) if !withheld(state, one) && !never_served(state, one) => Ok(
                     response::data_body(one, q.batch_index, wrong_hash(state, one)),
@@ -538,7 +538,7 @@ fn business(
             }
         }
         Body::Check(q) => {
-            let found = store.by_number(taxpayer, &q)?;
+            let found = valid(state, store.by_number(taxpayer, &q)?);
             Ok(response::check_body(single_document(&found)?.is_some()))
         }
         Body::Chain(q) => Ok(response::chain_body(&store.chain(taxpayer, &q))),
@@ -551,6 +551,16 @@ fn business(
             Ok(response::taxpayer_body(Utc::now(), company))
         }
     }
+}
+
+/// The valid reports among `found`: a technically annulled one (or one not reported yet) is
+/// not found by number.
+fn valid<'a>(
+    state: &SimState,
+    found: Vec<&'a crate::store::StoredInvoice>,
+) -> Vec<&'a crate::store::StoredInvoice> {
+    let answered = state.digests_answered.load(Ordering::Relaxed);
+    found.into_iter().filter(|s| s.valid(answered)).collect()
 }
 
 /// NAV's "exactly one valid instance": one invoice, or the parts of one batch document;

@@ -27,9 +27,26 @@ pub struct StoredInvoice {
     /// generated invoice: its document is written from `invoice` when asked for, which gives
     /// the same bytes every time and keeps 10,000 invoices small.
     pub document: Option<Arc<Vec<u8>>>,
+    /// NAV lists (and serves) this report only once this many digest queries were answered:
+    /// a resubmission, received after the report it replaces.
+    pub listed_after: u64,
+    /// Technically annulled once this many digest queries were answered: still listed (NAV's
+    /// digests keep annulled reports, nav-gov-hu/Online-Invoice #333), no longer served.
+    pub annulled_after: Option<u64>,
 }
 
 impl StoredInvoice {
+    /// Whether NAV has this report, `answered` digest queries in.
+    pub fn listed(&self, answered: u64) -> bool {
+        answered >= self.listed_after
+    }
+
+    /// Whether this report is a valid one (listed and not technically annulled), the only
+    /// kind `queryInvoiceData` and `queryInvoiceCheck` find.
+    pub fn valid(&self, answered: u64) -> bool {
+        self.listed(answered) && self.annulled_after.is_none_or(|a| answered < a)
+    }
+
     pub fn document(&self) -> Arc<Vec<u8>> {
         self.document
             .clone()
