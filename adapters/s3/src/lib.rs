@@ -21,7 +21,10 @@ use navsync_domain::DocumentRef;
 use navsync_domain::ports::{ArchiveError, DocumentArchive, RepoError};
 use sha2::{Digest, Sha256};
 
+mod upload;
+
 pub use aws_sdk_s3;
+pub use upload::PART_SIZE;
 
 /// The object metadata key (`x-amz-meta-sha256`) holding the content's SHA-256, hex.
 pub const SHA256_METADATA: &str = "sha256";

@@ -5,6 +5,21 @@ use std::time::Duration;
 
 use navsync_api::CorsOrigins;
 
+/// Every environment variable the API Lambda reads (besides the AWS runtime's own).
+pub const ENV_VARS: &[&str] = &[
+    "NAVSYNC_TABLE",
+    "NAVSYNC_BUCKET",
+    "NAVSYNC_EXPORTS_BUCKET",
+    "NAVSYNC_COGNITO_ISSUER",
+    "NAVSYNC_COGNITO_CLIENT_ID",
+    "NAVSYNC_JWKS_URL",
+    "NAVSYNC_CORS_ORIGINS",
+    "NAVSYNC_PRESIGN_TTL_SECONDS",
+    "NAVSYNC_SYNC_FUNCTION",
+    "NAVSYNC_CURSOR_KEY_PARAM",
+    "RUST_LOG",
+];
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {0} is not set (or empty)")]
@@ -19,6 +34,9 @@ pub struct Config {
     pub table: String,
     /// `NAVSYNC_BUCKET`
     pub bucket: String,
+    /// `NAVSYNC_EXPORTS_BUCKET`: where CSV exports are written and linked (303); unset, they
+    /// go in the response, which Lambda bounds to about 4.3 MB.
+    pub exports_bucket: Option<String>,
     /// `NAVSYNC_COGNITO_ISSUER`
     pub cognito_issuer: String,
     /// `NAVSYNC_COGNITO_CLIENT_ID`
@@ -79,6 +97,7 @@ impl Config {
         Ok(Self {
             table: required("NAVSYNC_TABLE")?,
             bucket: required("NAVSYNC_BUCKET")?,
+            exports_bucket: optional("NAVSYNC_EXPORTS_BUCKET"),
             cognito_issuer: url("NAVSYNC_COGNITO_ISSUER")?,
             cognito_client_id: required("NAVSYNC_COGNITO_CLIENT_ID")?,
             jwks_url: url("NAVSYNC_JWKS_URL")?,
@@ -99,6 +118,7 @@ mod tests {
         HashMap::from([
             ("NAVSYNC_TABLE", "navsync"),
             ("NAVSYNC_BUCKET", "navsync-docs"),
+            ("NAVSYNC_EXPORTS_BUCKET", "navsync-exports"),
             (
                 "NAVSYNC_COGNITO_ISSUER",
                 "https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_x",
@@ -126,6 +146,13 @@ mod tests {
     fn reads_the_contract() {
         let c = load(&env()).unwrap();
         assert_eq!(c.presign_ttl, Duration::from_secs(120));
+        assert_eq!(c.exports_bucket.as_deref(), Some("navsync-exports"));
+        for name in env().keys() {
+            assert!(
+                ENV_VARS.contains(name),
+                "{name} is read but not in ENV_VARS"
+            );
+        }
         assert_eq!(
             c.cors_origins,
             CorsOrigins::List(vec!["https://a.example".into(), "https://b.example".into()])
@@ -151,7 +178,9 @@ mod tests {
         let mut e = env();
         e.remove("NAVSYNC_CORS_ORIGINS");
         e.remove("NAVSYNC_PRESIGN_TTL_SECONDS");
+        e.remove("NAVSYNC_EXPORTS_BUCKET");
         let c = load(&e).unwrap();
+        assert_eq!(c.exports_bucket, None);
         assert_eq!(
             (c.cors_origins, c.presign_ttl.as_secs()),
             (CorsOrigins::None, 300)

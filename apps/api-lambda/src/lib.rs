@@ -3,6 +3,7 @@
 //! them (routes without the authorizer) are verified by the router against Cognito's JWKS.
 
 pub mod config;
+pub mod export;
 pub mod response;
 pub mod sync_invoke;
 
@@ -12,12 +13,14 @@ use aws_config::SdkConfig;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use navsync_api::{
-    ApiConfig, Auth, AuthorizerClaims, ClaimsPolicy, OidcConfig, OidcVerifier, Ports, RateLimiter,
+    ApiConfig, Auth, AuthorizerClaims, ClaimsPolicy, ExportDelivery, OidcConfig, OidcVerifier,
+    Ports, RateLimiter,
 };
 use navsync_dynamodb::{DynamoConfig, DynamoStore};
 use navsync_s3::{S3Archive, S3Config};
 
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, ENV_VARS};
+pub use export::S3ExportSink;
 pub use response::LambdaBody;
 pub use sync_invoke::InvokeSyncLambda;
 
@@ -78,11 +81,28 @@ pub async fn app(config: &Config, sdk: &SdkConfig) -> Result<axum::Router, Start
     let mut s3 = S3Config::new(&config.bucket);
     // Emulators (AWS_ENDPOINT_URL) serve buckets by path; AWS wants virtual-hosted names.
     s3.force_path_style = sdk.endpoint_url().is_some();
-    let archive = S3Archive::new(sdk, s3)?;
+    let archive = S3Archive::new(sdk, s3.clone())?;
     // The sync Lambda keeps models over DynamoDB's item limit in the document bucket; without
     // the same overflow store here those invoices would read back as corrupt.
     let store = DynamoStore::new(sdk, DynamoConfig::new(&config.table, key))?
         .with_overflow(Arc::new(archive.clone()));
+    // Lambda cannot send a response past ~6 MB: exports go to their bucket and a 303 link.
+    let export_sink = match &config.exports_bucket {
+        Some(bucket) => {
+            let exports = S3Archive::new(
+                sdk,
+                S3Config {
+                    bucket: bucket.clone(),
+                    ..s3
+                },
+            )?;
+            Some(ExportDelivery(Arc::new(S3ExportSink::new(
+                exports,
+                config.presign_ttl,
+            ))))
+        }
+        None => None,
+    };
     let trigger = InvokeSyncLambda::new(aws_sdk_lambda::Client::new(sdk), &config.sync_function);
     let verifier = OidcVerifier::new(OidcConfig::cognito(
         &config.cognito_issuer,
@@ -106,6 +126,7 @@ pub async fn app(config: &Config, sdk: &SdkConfig) -> Result<axum::Router, Start
         ApiConfig {
             presign_ttl: config.presign_ttl,
             cors: config.cors_origins.clone(),
+            export_sink,
             ..ApiConfig::default()
         },
     ))

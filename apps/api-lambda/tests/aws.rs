@@ -883,3 +883,79 @@ async fn sync_now_invokes_the_sync_function_with_the_shared_command() {
         )
     );
 }
+
+/// `n` small OUTBOUND invoices of `owner`, numbered `EXP/00000`… (one line each).
+fn export_records(owner: TaxpayerId, n: u32) -> Vec<InvoiceRecord> {
+    (0..n)
+        .map(|i| {
+            let mut spec = Spec::new(owner, Direction::Outbound, &format!("EXP/{i:05}"));
+            spec.lines = 1;
+            navsync_contract::fixtures::record(&spec)
+        })
+        .collect()
+}
+
+/// Issue 15 item 2: an export of 50,000 invoices through the API Lambda's event path. The
+/// Lambda cannot send it in the response (~4.3 MB at most): it is written to the exports
+/// bucket by multipart upload and answered with 303 to a presigned link, which serves every row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_of_50_000_invoices_is_delivered_by_link() {
+    const N: u32 = 50_000;
+    let mut w = World::new().await;
+    let owner = w.unknown;
+    let records = export_records(owner, N);
+    let seeded = std::time::Instant::now();
+    let store = DynamoStore::new(
+        &w.sdk,
+        DynamoConfig::new(&w.table, CURSOR_KEY.as_bytes().to_vec()),
+    )
+    .unwrap();
+    store.put_many(&records).await.unwrap();
+    let seeded = seeded.elapsed();
+
+    let exports = emu::new_bucket(&w.sdk, "api-exports").await;
+    let mut config = w.config.clone();
+    config.exports_bucket = Some(exports.clone());
+    w.router = app(&config, &w.sdk).await.unwrap();
+
+    let started = std::time::Instant::now();
+    let uri = format!("/v1/taxpayers/{owner}/invoices.csv?direction=OUTBOUND");
+    let r = w.get(&uri, &w.operator).await;
+    let exported = started.elapsed();
+    assert_eq!(r.status, 303, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.headers["cache-control"], "no-store");
+    let location = r.headers["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("X-Amz-Expires=60"), "{location}");
+    assert!(
+        location.contains(&format!("/{exports}/exports/")),
+        "{location}"
+    );
+
+    let res = w.http.get(&location).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        res.headers()["content-disposition"],
+        format!("attachment; filename=\"navsync-{owner}-outbound-invoices.csv\"").as_str()
+    );
+    let csv = res.bytes().await.unwrap();
+    let text = std::str::from_utf8(&csv).unwrap();
+    assert!(text.starts_with('\u{FEFF}'), "the Excel BOM is kept");
+    let rows: Vec<&str> = text.trim_end().split("\r\n").skip(1).collect();
+    assert_eq!(rows.len(), N as usize);
+    let numbers: BTreeSet<&str> = rows
+        .iter()
+        .filter_map(|row| row.split(';').find(|f| f.starts_with("EXP/")))
+        .collect();
+    assert_eq!(numbers.len(), N as usize, "every invoice once");
+    assert!(
+        csv.len() > navsync_api_lambda::response::MAX_BINARY_BODY,
+        "more than a Lambda response carries: {} bytes",
+        csv.len()
+    );
+    eprintln!(
+        "export of {N} invoices on {}: seeded in {seeded:.1?}, exported (303) in {exported:.1?}, {} bytes",
+        emu::emulator().name(),
+        csv.len()
+    );
+}

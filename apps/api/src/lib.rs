@@ -13,6 +13,7 @@ pub mod auth;
 mod csv;
 mod docs;
 pub mod dto;
+pub mod export_sink;
 mod openapi;
 pub mod params;
 mod paths;
@@ -35,6 +36,7 @@ pub use auth::{
     OPERATOR_GROUP, OidcConfig, OidcVerifier, Principal, Role, TAXPAYER_GROUP_PREFIX, TokenUse,
     TokenVerifier, taxpayer_group,
 };
+pub use export_sink::{ExportBody, ExportDelivery, ExportError, ExportFile, ExportSink};
 pub use openapi::openapi;
 pub use problem::Problem;
 pub use rate_limit::{Quota, RateLimiter};
@@ -124,6 +126,9 @@ pub struct ApiConfig {
     /// Invoices read per store call while streaming a CSV export (1–1000): what one chunk of
     /// the body holds in memory.
     pub export_page: u32,
+    /// Where exports go instead of the response (the Lambda: S3, answered with 303 to a
+    /// presigned link); `None` streams them in the response with 200.
+    pub export_sink: Option<ExportDelivery>,
 }
 
 impl Default for ApiConfig {
@@ -132,6 +137,7 @@ impl Default for ApiConfig {
             presign_ttl: Duration::from_secs(300),
             cors: CorsOrigins::None,
             export_page: navsync_domain::query::InvoiceQuery::MAX_LIMIT,
+            export_sink: None,
         }
     }
 }

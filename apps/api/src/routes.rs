@@ -18,6 +18,7 @@ use crate::dto::{
     DirectionStatusDto, DocumentUrlDto, HealthDto, InvoiceDetailDto, InvoiceListDto, MeDto,
     SyncAcceptedDto, SyncRequestDto, SyncStatusDto, TaxpayerRoleDto,
 };
+use crate::export_sink::{ExportDelivery, ExportFile};
 use crate::params::{self, CsvDialect, DELIVERIES, DIALECTS, Delivery, Params};
 use crate::problem::Problem;
 use crate::sync_trigger::{SyncRequest, SyncTrigger};
@@ -368,7 +369,10 @@ fn no_store(mut res: Response) -> Response {
         formula-like text prefixed with `'` — opens correctly in Excel with a Hungarian locale; \
         the dialect for people. `dialect=rfc4180`: UTF-8, `,` separator, decimal point, values \
         verbatim (formula-like text included) — for machines only, never for a spreadsheet. A store failure after the first \
-        page aborts the body (the download then ends incomplete rather than silently short).",
+        page aborts the body (the download then ends incomplete rather than silently short). \
+        Where responses are bounded (the AWS deployment) the export is written to storage whole \
+        instead and the answer is 303 See Other to a short-lived download link (a failure part way \
+        is then a 503, never a short file).",
     security(("bearer" = [])),
     params(
         params::TaxpayerPath,
@@ -376,6 +380,8 @@ fn no_store(mut res: Response) -> Response {
     ),
     responses(
         (status = 200, description = "CSV with a header row", content_type = "text/csv", body = String),
+        (status = 303, description = "The export, written whole, at a short-lived link (AWS)",
+            headers(("Location" = String, description = "presigned download URL of the CSV"))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -397,6 +403,7 @@ pub(crate) async fn export_invoices<B: Backend>(
         .unwrap_or_default();
     let mut query = params::invoice_query(taxpayer, &p)?;
     query.limit = state.config.export_page.clamp(1, InvoiceQuery::MAX_LIMIT);
+    let sink = state.config.export_sink.clone();
     // The first page is read before answering, so a bad request or an unavailable store
     // still gets a proper status instead of a broken download.
     let first = state
@@ -437,6 +444,23 @@ pub(crate) async fn export_invoices<B: Backend>(
         },
     );
     let body = stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) }).chain(rest);
+    if let Some(ExportDelivery(sink)) = &sink {
+        let file = ExportFile {
+            filename,
+            content_type: "text/csv; charset=utf-8".into(),
+        };
+        let url = sink.deliver(&file, Box::pin(body)).await.map_err(|e| {
+            tracing::error!(error = %e, "export not delivered");
+            Problem::unavailable("the export could not be completed; try again", 1)
+        })?;
+        let location = HeaderValue::from_str(&url).map_err(|_| {
+            tracing::error!("export sink returned a URL that is not a header value");
+            Problem::internal("the export storage returned an unusable download URL")
+        })?;
+        return Ok(no_store(
+            (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        ));
+    }
     let mut res = Response::new(Body::from_stream(body));
     let h = res.headers_mut();
     h.insert(
