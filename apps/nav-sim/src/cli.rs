@@ -99,6 +99,9 @@ pub struct Args {
     /// (new transactionId, later insDate) once `--resubmit-after` digest queries were answered.
     #[arg(long, default_value_t = 0.0)]
     pub resubmit_share: f64,
+    /// Share of generated invoices reported twice, neither annulled: MULTIPLE_QUERY_RESULT_FOUND.
+    #[arg(long, default_value_t = 0.0)]
+    pub duplicate_share: f64,
     /// Also when `--invoice-dir` files share an invoice (supplier, number, batch index): they
     /// are its successive reports, the second listed after this many digest queries...
     #[arg(long, default_value_t = 0)]
@@ -215,6 +218,7 @@ pub fn config(a: &Args) -> Result<SimConfig, String> {
             wrong_hash_share: share("wrong-hash-share", a.wrong_hash_share)?,
             backfill,
             resubmit_share: share("resubmit-share", a.resubmit_share)?,
+            duplicate_share: share("duplicate-share", a.duplicate_share)?,
             resubmit_after: a.resubmit_after,
             resubmit_every: a.resubmit_every,
             load: load_model(a)?,

@@ -86,6 +86,9 @@ pub struct Faults {
     /// resubmission is listed, and the original annulled, once `resubmit_after` digest queries
     /// were answered.
     pub resubmit_share: f64,
+    /// Share of generated invoices reported twice without annulling either (a supplier's
+    /// error): both listed, and `queryInvoiceData` answers `MULTIPLE_QUERY_RESULT_FOUND`.
+    pub duplicate_share: f64,
     pub resubmit_after: u64,
     /// For `--invoice-dir` files sharing an invoice: each further report is listed this many
     /// digest queries after the one before it.

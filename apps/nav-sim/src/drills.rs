@@ -14,6 +14,7 @@ const LATE: u64 = 0x1A7E;
 const NEVER: u64 = 0x0DEAD;
 const WRONG_HASH: u64 = 0x0BAD_4A54;
 const RESUBMIT: u64 = 0x2E5B;
+const DUPLICATE: u64 = 0xD0B1;
 
 /// A past period NAV fills in late: every invoice with an `insDate` in `[from, to)` stays out
 /// of the digests until the simulator has answered `after` digest queries.
@@ -66,6 +67,11 @@ pub fn backfilled(faults: &Faults, s: &StoredInvoice) -> bool {
 /// Whether the wrong-hash drill serves this invoice's `electronicInvoiceHash` corrupted.
 pub fn wrong_hash(seed: u64, faults: &Faults, s: &StoredInvoice) -> bool {
     picked(seed, WRONG_HASH, faults.wrong_hash_share, s)
+}
+
+/// Whether the duplicate drill reports this invoice twice, neither annulled.
+pub fn duplicated(seed: u64, faults: &Faults, s: &StoredInvoice) -> bool {
+    picked(seed, DUPLICATE, faults.duplicate_share, s)
 }
 
 /// Whether the resubmission drill annuls and resubmits this invoice.

@@ -253,6 +253,13 @@ fn build_data(config: &SimConfig) -> Result<(Generator, Store), SimError> {
         let plain = s.invoice.batch_index.is_none() && s.document.is_none();
         if plain && drills::resubmitted(config.seed, &config.faults, s) {
             again.push(drills::resubmission(s, config.period.1, &config.faults));
+        } else if plain && drills::duplicated(config.seed, &config.faults, s) {
+            let mut twice = drills::resubmission(s, config.period.1, &config.faults);
+            twice.transaction_id = format!("DUP{}", s.transaction_id);
+            // Neither is annulled: NAV holds two valid reports under the number.
+            s.annulled_after = None;
+            twice.listed_after = 0;
+            again.push(twice);
         }
     }
     generated.extend(again);

@@ -554,12 +554,16 @@ fn business(
 }
 
 /// The valid reports among `found`: a technically annulled one (or one not reported yet) is
-/// not found by number.
+/// not found by number. As of the last digest query answered, so a data call sees the reports
+/// the listing before it saw.
 fn valid<'a>(
     state: &SimState,
     found: Vec<&'a crate::store::StoredInvoice>,
 ) -> Vec<&'a crate::store::StoredInvoice> {
-    let answered = state.digests_answered.load(Ordering::Relaxed);
+    let answered = state
+        .digests_answered
+        .load(Ordering::Relaxed)
+        .saturating_sub(1);
     found.into_iter().filter(|s| s.valid(answered)).collect()
 }
 
