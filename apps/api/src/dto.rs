@@ -540,6 +540,25 @@ pub struct InvoiceDetailDto {
     /// data report is the invoice itself and this hash proves the archived copy intact.
     pub electronic_invoice_hash: Option<ElectronicInvoiceHashDto>,
     pub chain: ChainDto,
+    /// Earlier data reports of this invoice that a resubmission replaced (the supplier
+    /// technically annulled them and reported the invoice again under the same number),
+    /// latest first; each kept archived as NAV served it. Empty for most invoices.
+    pub superseded_versions: Vec<SupersededVersionDto>,
+}
+
+/// A superseded data report of an invoice.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct SupersededVersionDto {
+    /// The report: `{transactionId}/{index}`, or `@{insDate}` for one without a transaction.
+    pub report_id: String,
+    pub transaction_id: Option<String>,
+    /// When NAV received that report.
+    pub ins_date: DateTime<Utc>,
+    /// SHA-256 of its archived original XML, hex.
+    pub sha256: String,
+    pub size: u64,
+    #[schema(value_type = String, example = "127000")]
+    pub gross_huf: Amount,
 }
 
 /// NAV's `electronicInvoiceHash`.
@@ -556,6 +575,22 @@ pub struct ElectronicInvoiceHashDto {
 }
 
 impl InvoiceDetailDto {
+    /// With the invoice's superseded versions (`InvoiceQueries::versions`).
+    pub fn with_versions(mut self, versions: &[InvoiceRecord]) -> Self {
+        self.superseded_versions = versions
+            .iter()
+            .map(|v| SupersededVersionDto {
+                report_id: v.digest.report_id().to_string(),
+                transaction_id: v.digest.transaction_id.clone(),
+                ins_date: v.digest.ins_date,
+                sha256: v.document.sha256.clone(),
+                size: v.document.size,
+                gross_huf: amount(InvoiceSummary::from(v).totals.gross_huf),
+            })
+            .collect();
+        self
+    }
+
     pub fn new(record: &InvoiceRecord, chain: &InvoiceChain) -> Self {
         let inv = &record.invoice;
         Self {
@@ -597,6 +632,7 @@ impl InvoiceDetailDto {
                 }
             }),
             chain: chain.into(),
+            superseded_versions: Vec::new(),
         }
     }
 }

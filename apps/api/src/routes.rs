@@ -201,7 +201,10 @@ pub(crate) async fn get_invoice<B: Backend>(
         .await
         .map_err(Problem::from_repo)?;
     let chain = InvoiceChain::build(root, members);
-    Ok(Json(InvoiceDetailDto::new(&record, &chain)))
+    let versions = queries.versions(&key).await.map_err(Problem::from_repo)?;
+    Ok(Json(
+        InvoiceDetailDto::new(&record, &chain).with_versions(&versions),
+    ))
 }
 
 #[utoipa::path(

@@ -878,3 +878,50 @@ async fn an_invoices_electronic_invoice_hash_is_in_its_detail() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["electronic_invoice_hash"], Value::Null);
 }
+
+#[tokio::test]
+async fn a_resubmitted_invoices_detail_lists_its_superseded_version_and_the_list_counts_it_once() {
+    let app = TestApp::start().await;
+    let spec = Spec::new(app.a, Direction::Outbound, "RE/1");
+    let mut first = record(&spec);
+    first.digest.transaction_id = Some("TXFIRST".into());
+    first.digest.index = Some(1);
+    let mut again = record(&spec);
+    again.digest.transaction_id = Some("TXAGAIN".into());
+    again.digest.index = Some(1);
+    again.digest.ins_date = first.digest.ins_date + chrono::TimeDelta::hours(3);
+    again.document.sha256 = "b".repeat(64);
+    app.store
+        .put_many(std::slice::from_ref(&first))
+        .await
+        .unwrap();
+    app.store
+        .put_many(std::slice::from_ref(&again))
+        .await
+        .unwrap();
+    let token = app.reader_of(app.a);
+    let r = app.get(&detail_path(&again), Some(&token)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = r.json();
+    assert_eq!(body["transaction_id"], "TXAGAIN");
+    assert_eq!(body["document"]["sha256"], "b".repeat(64));
+    let versions = body["superseded_versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 1, "{body}");
+    assert_eq!(versions[0]["report_id"], "TXFIRST/1");
+    assert_eq!(versions[0]["transaction_id"], "TXFIRST");
+    assert_eq!(versions[0]["sha256"], first.document.sha256.as_str());
+    let list = app
+        .get(
+            &format!("/v1/taxpayers/{}/invoices?direction=OUTBOUND", app.a),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(list.status, 200, "{}", list.text());
+    let listed = list.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["invoice_number"] == "RE/1")
+        .count();
+    assert_eq!(listed, 1, "the list shows the current version only");
+}
