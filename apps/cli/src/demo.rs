@@ -10,6 +10,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{TimeDelta, Utc};
 use clap::Args;
+use navsync_config::NavSettings;
 use navsync_domain::ports::{CredentialStore, CredentialsError};
 use navsync_domain::sync::SyncPolicy;
 use navsync_domain::{Direction, Lookback, NavCredentials, Secret, TaxpayerId};
@@ -98,7 +99,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     let sync = Arc::new(LocalSync::new(
         &data,
         endpoint,
-        None,
+        &NavSettings::default(),
         SimCredentials(credentials),
     )?);
     let lookback = Lookback::try_from(30).expect("30 days is a valid lookback");

@@ -30,7 +30,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::local::DataDir;
-use crate::sync::{LocalSync, endpoint, pacing_for, print_summaries};
+use crate::sync::{LocalSync, endpoint, print_summaries};
 use crate::tokens::LocalTokens;
 
 #[derive(Debug, Args)]
@@ -311,8 +311,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let app = match &config {
         Some(c) if !c.taxpayers.is_empty() => {
             let nav = endpoint(c.nav_env.as_str())?;
-            let pacing = pacing_for(&nav);
-            let sync = LocalSync::new(&data, nav, pacing, c.credentials.clone())?;
+            let sync = LocalSync::new(&data, nav, &c.nav, c.credentials.clone())?;
             let trigger = LocalTrigger {
                 sync: Arc::new(sync),
                 lookback: c.lookback,

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use clap::{Args, ValueEnum};
-use navsync_config::LocalConfig;
+use navsync_config::{LocalConfig, NavSettings};
 use navsync_domain::ports::{CredentialStore, InvoiceRepository, RepoError, SystemClock};
 use navsync_domain::sync::{RunSummary, SyncPolicy, SyncService};
 use navsync_domain::{Direction, InvoiceKey, InvoiceRecord, Lookback, TaxpayerId};
@@ -62,14 +62,6 @@ impl DirectionArg {
     }
 }
 
-/// NAV's own services get NAV's pacing (1 request/s); a URL is a simulator or test double.
-pub fn pacing_for(endpoint: &Endpoint) -> Option<Duration> {
-    match endpoint {
-        Endpoint::Custom(_) => None,
-        _ => Some(ClientConfig::DEFAULT_REQUEST_INTERVAL),
-    }
-}
-
 pub fn endpoint(nav: &str) -> Result<Endpoint, String> {
     match nav {
         "test" => Ok(Endpoint::Test),
@@ -94,14 +86,18 @@ impl<K: CredentialStore> LocalSync<K> {
     pub fn new(
         data: &DataDir,
         endpoint: Endpoint,
-        pacing: Option<Duration>,
+        settings: &NavSettings,
         credentials: K,
     ) -> Result<Self, String> {
         let mut config = ClientConfig::new(
             endpoint,
             Software::navsync(SoftwareOperation::LocalSoftware),
         );
-        config.min_request_interval = pacing;
+        // The same limit for NAV and for a simulator URL, so tests exercise the real path.
+        let max = settings.max_concurrency as usize;
+        config.concurrency.max = max;
+        config.concurrency.initial = config.concurrency.initial.min(max);
+        config.set_strict_pacing(settings.strict_pacing);
         Ok(Self {
             nav: NavClient::new(config).map_err(|e| e.to_string())?,
             store: data.store(CacheSizes::SMALL)?,
@@ -222,7 +218,6 @@ pub async fn run(args: SyncArgs) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| config.nav_env.as_str().to_owned());
     let endpoint = endpoint(&nav)?;
-    let pacing = pacing_for(&endpoint);
     let taxpayers = if args.taxpayers.is_empty() {
         config.taxpayers.clone()
     } else {
@@ -242,7 +237,7 @@ pub async fn run(args: SyncArgs) -> Result<(), String> {
             args.config.display()
         ));
     }
-    let sync = LocalSync::new(&data, endpoint, pacing, config.credentials.clone())?;
+    let sync = LocalSync::new(&data, endpoint, &config.nav, config.credentials.clone())?;
     let policy = SyncPolicy {
         rescan: args.rescan,
         recheck: chrono::TimeDelta::days(config.recheck_days.into()),

@@ -67,10 +67,12 @@ impl App {
 
     /// The NAV client settings for this deployment's endpoint.
     pub fn nav_config(config: &Config) -> ClientConfig {
-        ClientConfig::new(
+        let mut nav = ClientConfig::new(
             config.nav_endpoint.clone(),
             Software::navsync(SoftwareOperation::OnlineService),
-        )
+        );
+        config.apply_nav(&mut nav);
+        nav
     }
 
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<SyncResponse, SyncLambdaError> {
