@@ -284,6 +284,10 @@ pub struct ServedReport {
 impl ServedReport {
     /// Whether this is the report `digest` lists: the same transaction and index where both
     /// name one, else the same `insDate`.
+    pub fn report_id(&self) -> ReportId {
+        ReportId::new(self.transaction_id.as_deref(), self.index, self.ins_date)
+    }
+
     pub fn is_report_of(&self, digest: &InvoiceDigest) -> bool {
         match (&self.transaction_id, &digest.transaction_id) {
             (Some(a), Some(b)) => a == b && self.index.unwrap_or(1) == digest.index.unwrap_or(1),

@@ -632,6 +632,35 @@ fn report_id(id: &str) -> Result<ReportId, RepoError> {
 }
 
 impl DynamoStore {
+    /// One stored record; `consistent` where a write decides on it (an eventually consistent
+    /// read right after a write could return the version it replaced).
+    async fn get_record(
+        &self,
+        key: &InvoiceKey,
+        consistent: bool,
+    ) -> Result<Option<InvoiceRecord>, RepoError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(item::invoice_pk(key), item::invoice_sk(key))))
+            .consistent_read(consistent)
+            .send()
+            .await
+            .map_err(|e| repo_error("GetItem", e))?;
+        let Some(it) = out.item else {
+            return Ok(None);
+        };
+        let record = self.decode(&it).await?;
+        if &record.key != key {
+            return Err(RepoError::Corrupt(format!(
+                "item {} holds another invoice",
+                item::invoice_pk(key)
+            )));
+        }
+        Ok(Some(record))
+    }
+
     /// The current version of each stored invoice among `keys` (BatchGetItem; an item stored
     /// before versions were kept is read whole, its record's digest naming its report).
     async fn current_versions(
@@ -718,7 +747,7 @@ impl DynamoStore {
                 superseded = c.superseded.clone();
                 if c.report != report {
                     if later_report((r.digest.ins_date, &report), (c.ins_date, &c.report)) {
-                        let old = self.get(&r.key).await?.ok_or_else(|| {
+                        let old = self.get_record(&r.key, true).await?.ok_or_else(|| {
                             RepoError::Unavailable(format!(
                                 "invoice {} vanished while superseded",
                                 r.key.id.invoice_number
@@ -843,25 +872,7 @@ impl InvoiceRepository for DynamoStore {
 #[async_trait]
 impl InvoiceQueries for DynamoStore {
     async fn get(&self, key: &InvoiceKey) -> Result<Option<InvoiceRecord>, RepoError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(item::invoice_pk(key), item::invoice_sk(key))))
-            .send()
-            .await
-            .map_err(|e| repo_error("GetItem", e))?;
-        let Some(it) = out.item else {
-            return Ok(None);
-        };
-        let record = self.decode(&it).await?;
-        if &record.key != key {
-            return Err(RepoError::Corrupt(format!(
-                "item {} holds another invoice",
-                item::invoice_pk(key)
-            )));
-        }
-        Ok(Some(record))
+        self.get_record(key, false).await
     }
 
     async fn versions(&self, key: &InvoiceKey) -> Result<Vec<InvoiceRecord>, RepoError> {

@@ -345,6 +345,7 @@ where
                         &entry.key,
                         entry.digest.clone(),
                         another_version,
+                        Take::Served(versions),
                     )
                     .await
                 {
@@ -450,23 +451,35 @@ where
         &self,
         credentials: &NavCredentials,
         key: &InvoiceKey,
-        digest: InvoiceDigest,
+        mut digest: InvoiceDigest,
         another_version: bool,
+        take: Take<'_>,
     ) -> Result<Option<InvoiceRecord>, SyncError> {
         let mut document = self.nav.invoice_data(credentials, &key.id).await?;
         if let Some(served) = &document.served
             && !served.is_report_of(&digest)
         {
-            if served.ins_date > digest.ins_date {
+            if let Take::Served(stored) = take
+                && !stored.is_some_and(|s| s.contains(&served.report_id()))
+            {
+                // Stored as the report NAV served; the listing's other fields stay as listed.
+                digest = InvoiceDigest {
+                    transaction_id: served.transaction_id.clone(),
+                    index: served.index,
+                    ins_date: served.ins_date,
+                    ..digest
+                };
+            } else if served.ins_date > digest.ins_date {
                 return Ok(None);
+            } else {
+                // NAV is still processing the listed report; it serves the earlier one meanwhile.
+                return Err(NavError::NotFound(format!(
+                    "{} (listed report {} not served yet; NAV served an earlier one)",
+                    key.id.invoice_number,
+                    digest.report_id()
+                ))
+                .into());
             }
-            // NAV is still processing the listed report; it serves the earlier one meanwhile.
-            return Err(NavError::NotFound(format!(
-                "{} (listed report {} not served yet; NAV served an earlier one)",
-                key.id.invoice_number,
-                digest.report_id()
-            ))
-            .into());
         }
         if let Some(hash) = &document.electronic_invoice_hash
             && let Some(warning) = hash.mismatch_warning()
@@ -542,7 +555,13 @@ where
             report.data_calls += 1;
             let another_version = versions.is_some() || fetched.contains(&key);
             match self
-                .fetch(credentials, &key, digest.clone(), another_version)
+                .fetch(
+                    credentials,
+                    &key,
+                    digest.clone(),
+                    another_version,
+                    Take::Listed,
+                )
                 .await
             {
                 Ok(Some(record)) => {
@@ -613,6 +632,19 @@ where
         report.new += n;
         Ok(batch.records.drain(..).map(|r| r.key).collect())
     }
+}
+
+/// Which report a fetch may store when NAV serves another than the one listed.
+#[derive(Clone, Copy)]
+enum Take<'a> {
+    /// Only the listed one: on a page of digests, any other report is listed on its own row.
+    Listed,
+    /// Whatever NAV serves now, unless it is among these stored reports. A quarantined entry
+    /// names one report, but the invoice may have had several (`MULTIPLE_QUERY_RESULT_FOUND`
+    /// quarantines each under the same key, and their rows were settled): once the supplier
+    /// annuls one, the report NAV serves is the one to keep, earlier or later than the entry's.
+    /// A listed report NAV serves later still is found again by the re-check or the sweep.
+    Served(Option<&'a HashSet<ReportId>>),
 }
 
 struct Batch {

@@ -96,6 +96,8 @@ struct Nav {
     withheld: HashSet<String>,
     /// Numbers NAV holds several valid reports of (`MULTIPLE_QUERY_RESULT_FOUND`).
     duplicated: HashSet<String>,
+    /// Transactions the supplier technically annulled: listed still, never served.
+    annulled: HashSet<String>,
     digest_calls: usize,
     data_calls: Vec<String>,
     windows: Vec<Window>,
@@ -189,6 +191,11 @@ impl World {
                 .digests
                 .iter()
                 .filter(|d| d.invoice_number == id.invoice_number)
+                .filter(|d| {
+                    d.transaction_id
+                        .as_ref()
+                        .is_none_or(|t| !n.annulled.contains(t))
+                })
                 .max_by_key(|d| d.ins_date)
                 .map(|d| ServedReport {
                     transaction_id: d.transaction_id.clone(),
@@ -984,4 +991,61 @@ async fn several_valid_reports_under_one_number_are_quarantined_and_the_rest_is_
         "{}",
         entry.reason
     );
+}
+
+/// Two valid reports under one number are quarantined (one entry per invoice, their rows
+/// settled); the supplier then annuls one. Whichever stays, earlier or later than the report
+/// the entry names, is what NAV serves and what the retry stores.
+#[tokio::test]
+async fn the_report_left_after_a_duplicate_is_annulled_is_stored_from_the_pending_list() {
+    // An annulled report later than the one served stays listed, and NAV cannot tell it from
+    // one still being processed: the re-check quarantines it again, as "not served yet".
+    for (listed, annul, kept, still_pending) in [
+        (["TXA", "TXB"], "TXB", "TXA", 1), // the entry names B, NAV keeps serving the earlier A
+        (["TXB", "TXA"], "TXA", "TXB", 0), // the entry names A, NAV serves the later B
+    ] {
+        let hours = |t: &str| if t == "TXA" { 30 } else { 20 };
+        let world = World::new(listed.iter().map(|t| report_of(5, t, hours(t))).collect());
+        world
+            .nav
+            .lock()
+            .unwrap()
+            .duplicated
+            .insert("INV-00005".into());
+        let (report, error) = run(&world, &policy()).await;
+        assert_eq!((report.new, report.pending, error), (0, 1, None));
+        {
+            let stores = world.stores.lock().unwrap();
+            let entry = stores.pending.values().next().unwrap();
+            assert_eq!(entry.digest.transaction_id.as_deref(), Some(listed[1]));
+        }
+
+        {
+            let mut nav = world.nav.lock().unwrap();
+            nav.duplicated.clear();
+            nav.annulled.insert(annul.into());
+        }
+        *world.clock.lock().unwrap() = now() + TimeDelta::hours(1);
+        let (report, error) = run(&world, &policy()).await;
+        assert_eq!(error, None);
+        assert_eq!(
+            (report.recovered, report.pending),
+            (1, still_pending),
+            "kept {kept}"
+        );
+        let stores = world.stores.lock().unwrap();
+        assert_eq!(stores.records.len(), 1);
+        let current = stores.records.values().next().unwrap();
+        assert_eq!(current.digest.transaction_id.as_deref(), Some(kept));
+        assert_eq!(
+            current.digest.ins_date,
+            now() - TimeDelta::hours(hours(kept))
+        );
+        assert!(stores.archived.contains(&current.document.key));
+        assert_eq!(stores.pending.len(), still_pending as usize);
+        if let Some(entry) = stores.pending.values().next() {
+            assert_eq!(entry.digest.transaction_id.as_deref(), Some(annul));
+            assert!(entry.reason.contains("not served yet"), "{}", entry.reason);
+        }
+    }
 }
