@@ -661,12 +661,13 @@ impl DynamoStore {
         Ok(Some(record))
     }
 
-    /// The current version of each stored invoice among `keys` (BatchGetItem; an item stored
-    /// before versions were kept is read whole, its record's digest naming its report).
-    async fn current_versions(
+    /// The stored invoice items among `keys` (BatchGetItem, `projection` attributes), each
+    /// with the key it was asked for.
+    async fn batch_get_invoices<'k>(
         &self,
-        keys: &[InvoiceKey],
-    ) -> Result<HashMap<InvoiceKey, CurrentVersion>, RepoError> {
+        keys: &'k [InvoiceKey],
+        projection: &str,
+    ) -> Result<Vec<(&'k InvoiceKey, Item)>, RepoError> {
         let mut by_key: HashMap<(String, String), &InvoiceKey> = HashMap::new();
         for k in keys {
             by_key.insert((item::invoice_pk(k), item::invoice_sk(k)), k);
@@ -675,24 +676,37 @@ impl DynamoStore {
             .keys()
             .map(|(pk, sk)| key_item(pk.clone(), sk.clone()))
             .collect();
+        let mut found = Vec::new();
+        for it in self.batch_get(wanted, Some(projection)).await? {
+            let id = (
+                item::get_s(&it, "pk")?.to_owned(),
+                item::get_s(&it, "sk")?.to_owned(),
+            );
+            if let Some(k) = by_key.get(&id) {
+                found.push((*k, it));
+            }
+        }
+        Ok(found)
+    }
+
+    /// The current version of each stored invoice among `keys` (BatchGetItem; an item stored
+    /// before versions were kept is read whole, its record's digest naming its report).
+    async fn current_versions(
+        &self,
+        keys: &[InvoiceKey],
+    ) -> Result<HashMap<InvoiceKey, CurrentVersion>, RepoError> {
         let found = self
-            .batch_get(
-                wanted,
-                Some("pk, sk, report_id, ins_date, superseded_reports"),
-            )
+            .batch_get_invoices(keys, "pk, sk, report_id, ins_date, superseded_reports")
             .await?;
         let mut current = HashMap::new();
-        for it in &found {
-            let id = (
-                item::get_s(it, "pk")?.to_owned(),
-                item::get_s(it, "sk")?.to_owned(),
-            );
-            let Some(k) = by_key.get(&id) else { continue };
+        for (k, it) in &found {
             let version = match (it.get("report_id"), it.get("ins_date")) {
                 (Some(AttributeValue::S(r)), Some(AttributeValue::S(t))) => CurrentVersion {
                     report: report_id(r)?,
                     ins_date: DateTime::parse_from_rfc3339(t)
-                        .map_err(|e| RepoError::Corrupt(format!("ins_date of {}: {e}", id.0)))?
+                        .map_err(|e| {
+                            RepoError::Corrupt(format!("ins_date of {}: {e}", item::invoice_pk(k)))
+                        })?
                         .with_timezone(&Utc),
                     superseded: match it.get("superseded_reports") {
                         Some(AttributeValue::Ss(v)) => {
@@ -703,7 +717,10 @@ impl DynamoStore {
                 },
                 _ => {
                     let record = self.get(k).await?.ok_or_else(|| {
-                        RepoError::Unavailable(format!("item {} vanished while read", id.0))
+                        RepoError::Unavailable(format!(
+                            "item {} vanished while read",
+                            item::invoice_pk(k)
+                        ))
                     })?;
                     CurrentVersion {
                         report: record.digest.report_id(),
@@ -804,26 +821,8 @@ fn key_item(pk: String, sk: String) -> Item {
 #[async_trait]
 impl InvoiceRepository for DynamoStore {
     async fn stored_among(&self, keys: &[InvoiceKey]) -> Result<HashSet<InvoiceKey>, RepoError> {
-        let mut by_key: HashMap<(String, String), &InvoiceKey> = HashMap::new();
-        for k in keys {
-            by_key.insert((item::invoice_pk(k), item::invoice_sk(k)), k);
-        }
-        let wanted = by_key
-            .keys()
-            .map(|(pk, sk)| key_item(pk.clone(), sk.clone()))
-            .collect();
-        let found = self.batch_get(wanted, Some("pk, sk")).await?;
-        let mut stored = HashSet::new();
-        for it in &found {
-            let id = (
-                item::get_s(it, "pk")?.to_owned(),
-                item::get_s(it, "sk")?.to_owned(),
-            );
-            if let Some(k) = by_key.get(&id) {
-                stored.insert((*k).clone());
-            }
-        }
-        Ok(stored)
+        let found = self.batch_get_invoices(keys, "pk, sk").await?;
+        Ok(found.into_iter().map(|(k, _)| k.clone()).collect())
     }
 
     async fn stored_versions(
